@@ -1,0 +1,235 @@
+package spec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/simgym/simgym/tools"
+)
+
+// Format names, as recorded in tools.Source.Format.
+const (
+	FormatOpenAPI3  = "openapi3"
+	FormatSwagger2  = "swagger2"
+	FormatOpenAI    = "openai"
+	FormatBFCL      = "bfcl"
+	FormatToolBench = "toolbench"
+)
+
+// ReadDocument reads one document, whatever its format, and returns its
+// tools. Problems are reported as skipped entries naming the document
+// (and the JSON path or line where possible); a document that yields no
+// tool is skipped as a whole.
+func ReadDocument(name string, data []byte) ([]*tools.Tool, []tools.Skipped) {
+	ts, sk, _ := ReadDocumentRepaired(name, data)
+	return ts, sk
+}
+
+// ReadDocumentRepaired is ReadDocument that also returns notes on the
+// documents that were read only after mending them (see repairOpenAPI):
+// their tools are kept, and the note says what the strict reading failed on.
+func ReadDocumentRepaired(name string, data []byte) ([]*tools.Tool, []tools.Skipped, []tools.Skipped) {
+	ts, sk := readDocument(name, data)
+	var skipped, repaired []tools.Skipped
+	for _, s := range sk {
+		if r, ok := strings.CutPrefix(s.Reason, repairedPrefix); ok {
+			s.Reason = r
+			repaired = append(repaired, s)
+			continue
+		}
+		skipped = append(skipped, s)
+	}
+	if len(ts) == 0 && len(skipped) == 0 {
+		skipped = append(skipped, tools.Skipped{File: name, Reason: "no tools found"})
+	}
+	return ts, skipped, repaired
+}
+
+func readDocument(name string, data []byte) ([]*tools.Tool, []tools.Skipped) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, []tools.Skipped{{File: name, Reason: "empty document"}}
+	}
+	if !utf8.Valid(trimmed) {
+		return nil, []tools.Skipped{{File: name, Reason: "not UTF-8 text"}}
+	}
+	var values []json.RawMessage
+	var lines []int
+	switch trimmed[0] {
+	case '{', '[':
+		var err error
+		values, lines, err = splitJSON(trimmed)
+		if err != nil {
+			return nil, []tools.Skipped{{File: name, Reason: err.Error()}}
+		}
+	default:
+		js, err := yamlToJSON(trimmed)
+		if err != nil {
+			return nil, []tools.Skipped{{File: name, Reason: fmt.Sprintf("neither JSON nor YAML: %v", err)}}
+		}
+		values, lines = []json.RawMessage{js}, []int{1}
+	}
+	var out []*tools.Tool
+	var skipped []tools.Skipped
+	for i, v := range values {
+		where := name
+		if len(values) > 1 {
+			where = fmt.Sprintf("%s:%d", name, lines[i])
+		}
+		ts, sk := readValue(where, v)
+		out = append(out, ts...)
+		skipped = append(skipped, sk...)
+	}
+	if len(out) == 0 && len(skipped) == 0 {
+		skipped = append(skipped, tools.Skipped{File: name, Reason: "no tools found"})
+	}
+	return out, skipped
+}
+
+// splitJSON returns the top-level JSON values of data (one for a plain
+// document, several for JSONL) with the line each starts on.
+func splitJSON(data []byte) ([]json.RawMessage, []int, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var values []json.RawMessage
+	var lines []int
+	for {
+		start := dec.InputOffset()
+		var v json.RawMessage
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			break
+		}
+		line := 1 + bytes.Count(data[:start], []byte("\n"))
+		if start < int64(len(data)) && data[start] == '\n' {
+			line++
+		}
+		if err != nil {
+			if len(values) == 0 {
+				return nil, nil, fmt.Errorf("invalid JSON at line %d: %w", line, err)
+			}
+			// A JSONL file with a broken line: keep the good ones.
+			return values, lines, nil
+		}
+		values = append(values, v)
+		lines = append(lines, line)
+	}
+	return values, lines, nil
+}
+
+// yamlToJSON converts a YAML document to JSON, turning non-string map keys
+// (YAML allows 200: as a key) into strings.
+func yamlToJSON(data []byte) (json.RawMessage, error) {
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return nil, fmt.Errorf("top level is not a mapping")
+	}
+	js, err := json.Marshal(jsonable(v, 0))
+	if err != nil {
+		return nil, err
+	}
+	return js, nil
+}
+
+func jsonable(v any, depth int) any {
+	if depth > 256 {
+		return nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsonable(e, depth+1)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = jsonable(e, depth+1)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = jsonable(e, depth+1)
+		}
+		return x
+	default:
+		return x
+	}
+}
+
+// readValue dispatches one top-level JSON value to its reader by shape.
+func readValue(where string, v json.RawMessage) ([]*tools.Tool, []tools.Skipped) {
+	v = bytes.TrimSpace(v)
+	if len(v) > 0 && v[0] == '[' {
+		var items []json.RawMessage
+		if err := json.Unmarshal(v, &items); err != nil {
+			return nil, []tools.Skipped{{File: where, Reason: fmt.Sprintf("invalid JSON list: %v", err)}}
+		}
+		var out []*tools.Tool
+		var skipped []tools.Skipped
+		for i, it := range items {
+			ts, sk := readObject(fmt.Sprintf("%s#/%d", where, i), it)
+			out = append(out, ts...)
+			skipped = append(skipped, sk...)
+		}
+		return out, skipped
+	}
+	return readObject(where, v)
+}
+
+// readObject reads one JSON object of any supported shape.
+func readObject(where string, v json.RawMessage) ([]*tools.Tool, []tools.Skipped) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(v, &top); err != nil {
+		return nil, []tools.Skipped{{File: where, Reason: fmt.Sprintf("not a JSON object: %v", err)}}
+	}
+	skip := func(reason string) ([]*tools.Tool, []tools.Skipped) {
+		return nil, []tools.Skipped{{File: where, Reason: reason}}
+	}
+	switch {
+	case has(top, "openapi"):
+		var ver string
+		_ = json.Unmarshal(top["openapi"], &ver)
+		if !strings.HasPrefix(ver, "3.") {
+			return skip(fmt.Sprintf("unsupported OpenAPI version %q at $.openapi", ver))
+		}
+		return readOpenAPI3(where, v)
+	case has(top, "swagger"):
+		var ver string
+		_ = json.Unmarshal(top["swagger"], &ver)
+		if !strings.HasPrefix(ver, "2.") {
+			return skip(fmt.Sprintf("unsupported Swagger version %q at $.swagger", ver))
+		}
+		return readSwagger2(where, v)
+	case has(top, "tool_name") && has(top, "api_list"):
+		return readToolBench(where, top)
+	case has(top, "function"):
+		// OpenAI {"type":"function","function":{...}}, or a BFCL question
+		// line whose "function" holds a list of function docs.
+		return readFunctionField(where, top)
+	case has(top, "name") && has(top, "parameters"):
+		t, err := readFunction(where, where, v)
+		if err != nil {
+			return skip(err.Error())
+		}
+		return []*tools.Tool{t}, nil
+	case has(top, "tools"):
+		// {"tools": [...]} wrappers, as chat requests carry them.
+		return readValue(where+"#/tools", top["tools"])
+	}
+	return skip("unrecognised document: not OpenAPI, Swagger, OpenAI tool, BFCL or ToolBench JSON")
+}
+
+func has(m map[string]json.RawMessage, k string) bool {
+	_, ok := m[k]
+	return ok
+}
