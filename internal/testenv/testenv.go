@@ -20,6 +20,10 @@ func Data(tb testing.TB, rel string) string {
 	if dir == "" {
 		tb.Skipf("%s is not set: skipping a test that needs the shared data (%s)", DataEnv, rel)
 	}
+	if !filepath.IsAbs(dir) {
+		// Relative to the module root, not to the package under test.
+		dir = filepath.Join(moduleRoot(tb), dir)
+	}
 	p := filepath.Join(dir, rel)
 	if _, err := os.Stat(p); err != nil {
 		tb.Fatalf("%s=%s but %s is missing: %v", DataEnv, dir, rel, err)
@@ -33,5 +37,22 @@ func SkipIfRace(tb testing.TB, why string) {
 	tb.Helper()
 	if RaceEnabled {
 		tb.Skipf("skipped under -race (%s); run without -race", why)
+	}
+}
+
+// moduleRoot finds the folder holding go.mod above the working directory.
+func moduleRoot(tb testing.TB) string {
+	tb.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		tb.Fatalf("working directory: %v", err)
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			tb.Fatalf("no go.mod above %s", wd)
+		}
 	}
 }
