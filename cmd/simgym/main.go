@@ -1,77 +1,17 @@
-// Command simgym builds simulated environments for tool-using LLM agents:
-// it reads API specs into tools, clusters them into domains, and (as the
-// project grows) generates their code and state, samples verifiable tasks
-// and serves episodes. See README.md and SPEC.md for the commands.
+// Command simgym builds and serves simulated environments for tool-using
+// LLM agents: it reads API specs into tools, clusters them into domains,
+// generates their code and seeded state, samples verifiable tasks and
+// serves episodes. This binary has the embedded default world compiled
+// in. See README.md and SPEC.md for the commands.
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/simgym/simgym/cmd/simgym/cli"
+	_ "github.com/simgym/simgym/domains/builtin" // the default world
 )
 
-// errUsage marks a bad command line: exit code 2.
-var errUsage = errors.New("usage")
-
-// command is one subcommand.
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-}
-
-func commands() []command {
-	return []command{
-		{"domains", "read API specs, link tools by parameter similarity, cluster them into domains", runDomains},
-	}
-}
-
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-// run executes one command line and returns the process exit code: 0 on
-// success, 1 on failure (one line on stderr), 2 on bad usage.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, c := range commands() {
-		if c.name != args[0] {
-			continue
-		}
-		err := c.run(ctx, args[1:], stdout, stderr)
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, errUsage):
-			fmt.Fprintf(stderr, "simgym %s: %v\n", c.name, err)
-			return 2
-		default:
-			fmt.Fprintf(stderr, "simgym %s: %v\n", c.name, err)
-			return 1
-		}
-	}
-	fmt.Fprintf(stderr, "simgym: unknown command %q\n", args[0])
-	usage(stderr)
-	return 2
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: simgym COMMAND [flags]\n\ncommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintln(w, "\nRun 'simgym COMMAND -h' for a command's flags.")
+	os.Exit(cli.Main(os.Args[1:]))
 }

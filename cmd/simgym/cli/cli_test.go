@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 
 func TestDomainsCommandJSON(t *testing.T) {
 	dir := t.TempDir()
-	code, out, stderr := runCmd(t, "domains", "--specs", "../../tools/spec/testdata/input", "--out", dir, "--seed", "3", "--json")
+	code, out, stderr := runCmd(t, "domains", "--specs", "../../../tools/spec/testdata/input", "--out", dir, "--seed", "3", "--json")
 	require.Equal(t, 0, code, stderr)
 	var sum map[string]any
 	require.NoError(t, json.Unmarshal([]byte(out), &sum), "stdout is exactly one JSON object: %q", out)
@@ -42,7 +42,7 @@ func TestDomainsCommandJSON(t *testing.T) {
 	first, err := os.ReadFile(filepath.Join(dir, "domains.json"))
 	require.NoError(t, err)
 	dir2 := t.TempDir()
-	code, _, _ = runCmd(t, "domains", "--out", dir2, "--seed", "3", "../../tools/spec/testdata/input")
+	code, _, _ = runCmd(t, "domains", "--out", dir2, "--seed", "3", "../../../tools/spec/testdata/input")
 	require.Equal(t, 0, code)
 	second, err := os.ReadFile(filepath.Join(dir2, "domains.json"))
 	require.NoError(t, err)
@@ -61,7 +61,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"domains", "--specs", "x"}, 2, "--out is required"},
 		{[]string{"domains", "--bogus"}, 2, "bogus"},
 		{[]string{"domains", "--specs", "no/such/file.json", "--out", "x"}, 1, "no/such/file.json"},
-		{[]string{"domains", "--specs", "../../tools/spec/testdata/broken/unknown.json", "--out", "x"}, 1, "no tools found"},
+		{[]string{"domains", "--specs", "../../../tools/spec/testdata/broken/unknown.json", "--out", "x"}, 1, "no tools found"},
 	}
 	for _, c := range cases {
 		code, out, stderr := runCmd(t, c.args...)

@@ -1,0 +1,114 @@
+package domains
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+)
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	// Valid is how many schema-valid calls each tool gets (default 5).
+	Valid int
+	// Seed drives argument generation and the seeded state.
+	Seed int64
+}
+
+// CheckReport counts what Check saw.
+type CheckReport struct {
+	Domains        int `json:"domains"`
+	Tools          int `json:"tools"`
+	Calls          int `json:"calls"`
+	OK             int `json:"ok"`
+	ToolErrors     int `json:"tool_errors"`
+	InternalErrors int `json:"internal_errors"`
+	Panics         int `json:"panics"`
+	// InvalidAccepted counts invalid arguments a tool did not reject.
+	InvalidAccepted int `json:"invalid_accepted"`
+	// InvalidRejected counts invalid arguments rejected with a message.
+	InvalidRejected int `json:"invalid_rejected"`
+	// Problems describe the first internal errors, panics and accepted
+	// invalid calls.
+	Problems []string `json:"problems,omitempty"`
+}
+
+const maxProblems = 20
+
+func (r *CheckReport) problem(format string, args ...any) {
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// Check calls every tool of every domain on its seeded state with valid
+// random arguments and with invalid ones, and counts the outcomes. A
+// healthy world has no internal errors, no panics and no invalid call
+// accepted.
+func Check(ctx context.Context, ds []*Domain, opt CheckOptions) (*CheckReport, error) {
+	if opt.Valid <= 0 {
+		opt.Valid = 5
+	}
+	rep := &CheckReport{}
+	for _, d := range ds {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		rep.Domains++
+		db, err := d.NewDB(ctx, opt.Seed)
+		if err != nil {
+			return rep, fmt.Errorf("check %s: %w", d.Name, err)
+		}
+		gen := &ArgGen{Domain: d, Rand: rand.New(rand.NewPCG(uint64(opt.Seed), hashString(d.Name)))}
+		for _, t := range d.Tools {
+			rep.Tools++
+			for range opt.Valid {
+				args := gen.Valid(ctx, db, t)
+				_, err := d.Call(ctx, db, t.Name, args)
+				rep.Calls++
+				rep.count(err, d.Name+"."+t.Name, string(args))
+			}
+			for _, bad := range gen.Invalid(t) {
+				_, err := d.Call(ctx, db, t.Name, bad.Args)
+				rep.Calls++
+				switch {
+				case err == nil:
+					rep.InvalidAccepted++
+					rep.problem("%s.%s accepted %s: %s", d.Name, t.Name, bad.What, bad.Args)
+				case IsToolError(err):
+					rep.InvalidRejected++
+					rep.ToolErrors++
+				default:
+					rep.count(err, d.Name+"."+t.Name, string(bad.Args))
+				}
+			}
+		}
+		db.Close()
+	}
+	return rep, nil
+}
+
+func (r *CheckReport) count(err error, tool, args string) {
+	var pe *PanicError
+	switch {
+	case err == nil:
+		r.OK++
+	case IsToolError(err):
+		r.ToolErrors++
+	case errors.As(err, &pe):
+		r.Panics++
+		r.problem("%s panicked on %s: %v", tool, args, pe.Value)
+	default:
+		r.InternalErrors++
+		r.problem("%s internal error on %s: %v", tool, args, err)
+	}
+}
+
+func hashString(s string) uint64 {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}

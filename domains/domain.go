@@ -1,0 +1,267 @@
+// Package domains is the runtime of simgym's simulated worlds: the
+// registry that generated domain packages add themselves to, the Domain
+// and Tool types the gym calls, argument validation, the SQL helpers that
+// generated tool functions use, seeded snapshots, and the errors an agent
+// reads.
+//
+// Sub-packages build worlds: domains/schema infers relational models from
+// tools, domains/seed fills them with data, and domains/codegen writes the
+// Go packages.
+package domains
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/simgym/simgym/domains/schema"
+)
+
+// DBTX is what tool functions need of a database: a *sql.DB, *sql.Conn
+// or *sql.Tx.
+type DBTX interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Handler runs one tool on decoded-and-validated arguments.
+type Handler func(ctx context.Context, db DBTX, args json.RawMessage) (any, error)
+
+// Rule is a hand-written business rule that runs before a tool, in the
+// same transaction, after its arguments are validated. A non-nil error
+// stops the call; return a *ToolError for a message the agent reads.
+type Rule func(ctx context.Context, db DBTX, args map[string]any) error
+
+// Tool is one callable tool of a domain.
+type Tool struct {
+	// Name is unique within the domain.
+	Name string
+	// Description is shown to agents.
+	Description string
+	// Parameters is the JSON Schema of the arguments (an object schema
+	// that allows no other properties).
+	Parameters json.RawMessage
+	// Handler runs the tool.
+	Handler Handler
+
+	validator validator
+}
+
+// Domain is one simulated world: its schema, tools and seed.
+type Domain struct {
+	// Name is unique among registered domains.
+	Name string
+	// Description says what the domain is about.
+	Description string
+	// Model is the relational model behind the tools.
+	Model *schema.Model
+	// SchemaSQL creates the tables (schema.sql).
+	SchemaSQL string
+	// Tools, sorted by name.
+	Tools []*Tool
+
+	mu        sync.Mutex
+	rules     map[string][]Rule
+	byName    map[string]*Tool
+	snapshots map[snapshotKey][]byte
+	// Loader, when set, fills a fresh database instead of the generated
+	// seed (e.g. real data such as tau-bench's airline JSON).
+	Loader func(ctx context.Context, db DBTX, seed int64) error
+}
+
+// AddRule attaches a business rule to a tool. A rule for a tool the
+// domain does not have panics, at Register or at once if the domain is
+// registered already, so a rule written against a renamed tool fails at
+// start-up.
+func (d *Domain) AddRule(tool string, r Rule) {
+	if len(d.Tools) > 0 && d.Tool(tool) == nil {
+		panic(fmt.Sprintf("domains: rule for unknown tool %s.%s", d.Name, tool))
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.rules == nil {
+		d.rules = map[string][]Rule{}
+	}
+	d.rules[tool] = append(d.rules[tool], r)
+}
+
+// Tool returns the named tool, or nil.
+func (d *Domain) Tool(name string) *Tool {
+	d.mu.Lock()
+	if d.byName == nil {
+		d.byName = make(map[string]*Tool, len(d.Tools))
+		for _, t := range d.Tools {
+			d.byName[t.Name] = t
+		}
+	}
+	t := d.byName[name]
+	d.mu.Unlock()
+	return t
+}
+
+// Table returns the named table of the model.
+func (d *Domain) Table(name string) *schema.Table {
+	return d.Model.Table(name)
+}
+
+// OpenAITool is a tool in OpenAI's function-calling format.
+type OpenAITool struct {
+	Type     string         `json:"type"`
+	Function OpenAIFunction `json:"function"`
+}
+
+// OpenAIFunction is the function part of an OpenAITool.
+type OpenAIFunction struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Parameters  json.RawMessage `json:"parameters"`
+}
+
+// OpenAITools lists the domain's tools in OpenAI tool format.
+func (d *Domain) OpenAITools() []OpenAITool {
+	out := make([]OpenAITool, len(d.Tools))
+	for i, t := range d.Tools {
+		out[i] = OpenAITool{Type: "function", Function: OpenAIFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters}}
+	}
+	return out
+}
+
+// ToolError is a failure the agent can read and act on: bad arguments, a
+// missing record, a broken business rule. Anything else a tool returns is
+// an internal error.
+type ToolError struct {
+	Msg string
+}
+
+func (e *ToolError) Error() string { return e.Msg }
+
+// Errorf makes a *ToolError.
+func Errorf(format string, args ...any) *ToolError {
+	return &ToolError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// IsToolError reports whether err is (or wraps) a *ToolError.
+func IsToolError(err error) bool {
+	var te *ToolError
+	return errors.As(err, &te)
+}
+
+// PanicError reports a tool that panicked; Call recovers it so the
+// server goes on.
+type PanicError struct {
+	Tool  string
+	Value any
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("%s: panic: %v", e.Tool, e.Value) }
+
+// Call runs a tool: validates the arguments against its schema, runs its
+// rules and the tool in one transaction on db, and returns the JSON
+// result. Bad arguments, missing records and broken rules come back as a
+// *ToolError with the database unchanged; any other error is internal.
+// A panic inside a tool becomes an internal error, never a crash.
+func (d *Domain) Call(ctx context.Context, db *sql.DB, name string, args json.RawMessage) (result json.RawMessage, err error) {
+	t := d.Tool(name)
+	if t == nil {
+		return nil, &ToolError{Msg: fmt.Sprintf("unknown tool %q in domain %s", name, d.Name)}
+	}
+	if len(args) == 0 {
+		args = json.RawMessage("{}")
+	}
+	decoded, err := t.validator.validate(t, args)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: begin: %w", name, err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Tool: name, Value: r}
+			result = nil
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	d.mu.Lock()
+	rules := d.rules[name]
+	d.mu.Unlock()
+	for _, r := range rules {
+		if err := r(ctx, tx, decoded); err != nil {
+			return nil, err
+		}
+	}
+	out, err := t.Handler(ctx, tx, args)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: encode result: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("%s: commit: %w", name, err)
+	}
+	return data, nil
+}
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]*Domain{}
+)
+
+// Register adds a domain to the registry; generated packages call it from
+// init. It panics on a duplicate name.
+func Register(d *Domain) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[d.Name]; dup {
+		panic("domains: duplicate domain " + d.Name)
+	}
+	sort.Slice(d.Tools, func(i, j int) bool { return d.Tools[i].Name < d.Tools[j].Name })
+	d.mu.Lock()
+	d.byName = nil
+	d.mu.Unlock()
+	for tool := range d.rules {
+		if d.Tool(tool) == nil {
+			panic(fmt.Sprintf("domains: rule for unknown tool %s.%s", d.Name, tool))
+		}
+	}
+	registry[d.Name] = d
+}
+
+// Lookup returns the registered domain of that name, or nil.
+func Lookup(name string) *Domain {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	return registry[name]
+}
+
+// All returns the registered domains, sorted by name.
+func All() []*Domain {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]*Domain, 0, len(registry))
+	for _, d := range registry {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// MustModel decodes a generated domain's model.json; generated code calls
+// it at init, so a corrupt model stops the program at once.
+func MustModel(data []byte) *schema.Model {
+	var m schema.Model
+	if err := json.Unmarshal(data, &m); err != nil {
+		panic(fmt.Sprintf("domains: model: %v", err))
+	}
+	return &m
+}

@@ -1,0 +1,336 @@
+package domains
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/simgym/simgym/domains/schema"
+)
+
+// DefaultLimit is how many rows a list returns when the agent sets no
+// limit and the tool's schema gives no default.
+const DefaultLimit = 20
+
+// MaxLimit caps any list.
+const MaxLimit = 100
+
+// JSONText turns a raw JSON argument (object or array) into the text
+// stored in a column, or nil when absent.
+func JSONText(raw json.RawMessage) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return string(raw)
+}
+
+// Like turns a free-text search argument into a LIKE pattern with its
+// wildcards escaped, or nil when absent.
+func Like(q *string) any {
+	if q == nil || *q == "" {
+		return nil
+	}
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(*q) + "%"
+}
+
+// Limit resolves a list's limit argument (integer or number) with a
+// default and the cap.
+func Limit[T int64 | float64](v *T, def int64) int64 {
+	n := def
+	if v != nil {
+		n = int64(*v)
+	}
+	if n <= 0 {
+		n = DefaultLimit
+	}
+	return min(n, MaxLimit)
+}
+
+// Offset resolves a list's offset argument.
+func Offset[T int64 | float64](v *T) int64 {
+	if v == nil || *v < 0 {
+		return 0
+	}
+	return int64(*v)
+}
+
+// Val dereferences an optional argument for binding: nil stays nil.
+func Val[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// GetRow reads one row by primary key. A missing row is a *ToolError
+// ("patient pat_0042 not found"). query selects the table's columns in
+// order; args bind its parameters (the key first).
+func (d *Domain) GetRow(ctx context.Context, db DBTX, table, query string, args ...any) (any, error) {
+	t := d.Table(table)
+	if len(args) == 0 || args[0] == nil {
+		return nil, Errorf("missing the %s id", table)
+	}
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", table, err)
+	}
+	list, err := scanRows(t, rows)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", table, err)
+	}
+	if len(list) == 0 {
+		return nil, Errorf("%s %v not found", table, args[0])
+	}
+	return list[0], nil
+}
+
+// ListRows reads the rows a list query selects, as a JSON array.
+func (d *Domain) ListRows(ctx context.Context, db DBTX, table, query string, args ...any) (any, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", table, err)
+	}
+	list, err := scanRows(d.Table(table), rows)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", table, err)
+	}
+	return list, nil
+}
+
+// Insert creates a row: cols name the inserted columns (the key first),
+// vals their values (vals[0] the key, nil to draw the next id). It checks
+// that referenced rows exist, then returns the new row.
+func (d *Domain) Insert(ctx context.Context, db DBTX, table, insert, selectByID string, cols []string, vals []any) (any, error) {
+	t := d.Table(table)
+	if vals[0] == nil {
+		id, err := NextID(ctx, db, t)
+		if err != nil {
+			return nil, err
+		}
+		vals[0] = id
+	} else {
+		var one int
+		err := db.QueryRowContext(ctx, `SELECT 1 FROM `+schema.Quote(table)+` WHERE "id" = ?`, vals[0]).Scan(&one)
+		if err == nil {
+			return nil, Errorf("%s %v already exists", table, vals[0])
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("create %s: %w", table, err)
+		}
+	}
+	if err := d.checkRefs(ctx, db, t, cols, vals); err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, insert, vals...); err != nil {
+		return nil, fmt.Errorf("create %s: %w", table, err)
+	}
+	return d.GetRow(ctx, db, table, selectByID, vals[0])
+}
+
+// Update changes the row whose key is vals[0]: cols name the columns
+// the update statement binds after the key (nil values leave a column
+// as it is). A missing row is a *ToolError. It returns the updated row.
+func (d *Domain) Update(ctx context.Context, db DBTX, table, update, selectByID string, cols []string, vals []any) (any, error) {
+	t := d.Table(table)
+	if vals[0] == nil {
+		return nil, Errorf("missing the %s id", table)
+	}
+	if err := d.checkRefs(ctx, db, t, cols, vals); err != nil {
+		return nil, err
+	}
+	res, err := db.ExecContext(ctx, update, vals...)
+	if err != nil {
+		return nil, fmt.Errorf("update %s: %w", table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, Errorf("%s %v not found", table, vals[0])
+	}
+	return d.GetRow(ctx, db, table, selectByID, vals[0])
+}
+
+// DeleteRow deletes the row whose key is args[0] (further args bind
+// filters that must also match). A missing row is a *ToolError.
+func (d *Domain) DeleteRow(ctx context.Context, db DBTX, table, del string, args ...any) (any, error) {
+	if len(args) == 0 || args[0] == nil {
+		return nil, Errorf("missing the %s id", table)
+	}
+	res, err := db.ExecContext(ctx, del, args...)
+	if err != nil {
+		return nil, fmt.Errorf("delete %s: %w", table, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, Errorf("%s %v not found", table, args[0])
+	}
+	return map[string]any{"deleted": true, "id": args[0]}, nil
+}
+
+// DeleteWhere deletes the rows matching filters; at least one filter
+// must be given, so a call never empties a table by accident.
+func (d *Domain) DeleteWhere(ctx context.Context, db DBTX, table, del string, args ...any) (any, error) {
+	given := false
+	for _, a := range args {
+		given = given || a != nil
+	}
+	if !given {
+		return nil, Errorf("give at least one filter to delete %s records", table)
+	}
+	res, err := db.ExecContext(ctx, del, args...)
+	if err != nil {
+		return nil, fmt.Errorf("delete %s: %w", table, err)
+	}
+	n, _ := res.RowsAffected()
+	if n == 0 {
+		return nil, Errorf("no %s matches", table)
+	}
+	return map[string]any{"deleted": n}, nil
+}
+
+// checkRefs makes sure every given foreign-key value names an existing
+// row, so writes keep referential integrity.
+func (d *Domain) checkRefs(ctx context.Context, db DBTX, t *schema.Table, cols []string, vals []any) error {
+	for i, name := range cols {
+		if i >= len(vals) || vals[i] == nil {
+			continue
+		}
+		c := t.Column(name)
+		if c == nil || c.Ref == "" {
+			continue
+		}
+		var one int
+		err := db.QueryRowContext(ctx, `SELECT 1 FROM `+schema.Quote(c.Ref)+` WHERE "id" = ?`, vals[i]).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return Errorf("%s %v not found", c.Ref, vals[i])
+		}
+		if err != nil {
+			return fmt.Errorf("check %s.%s: %w", t.Name, name, err)
+		}
+	}
+	return nil
+}
+
+// NextID returns the id for a new row: the next integer for integer
+// keys, else "<table>_<n>" with n one past the row count, skipping ids
+// already taken. It depends only on the table's content, so replays give
+// the same ids.
+func NextID(ctx context.Context, db DBTX, t *schema.Table) (any, error) {
+	q := schema.Quote(t.Name)
+	if pk := t.PK(); pk != nil && pk.Type == schema.TypeInteger {
+		var n int64
+		if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX("id"), 0) + 1 FROM `+q).Scan(&n); err != nil {
+			return nil, fmt.Errorf("next %s id: %w", t.Name, err)
+		}
+		return n, nil
+	}
+	var count int64
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+q).Scan(&count); err != nil {
+		return nil, fmt.Errorf("next %s id: %w", t.Name, err)
+	}
+	for n := count + 1; ; n++ {
+		id := schema.IDFor(t.Name, n)
+		var one int
+		err := db.QueryRowContext(ctx, `SELECT 1 FROM `+q+` WHERE "id" = ?`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return id, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("next %s id: %w", t.Name, err)
+		}
+	}
+}
+
+// scanRows reads rows into JSON-ready maps keyed by the columns' JSON
+// keys, turning stored JSON text back into values and 0/1 into booleans.
+func scanRows(t *schema.Table, rows *sql.Rows) ([]map[string]any, error) {
+	defer rows.Close()
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]*schema.Column, len(names))
+	for i, n := range names {
+		if t != nil {
+			cols[i] = t.Column(n)
+		}
+	}
+	out := []map[string]any{}
+	vals := make([]any, len(names))
+	ptrs := make([]any, len(names))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		m := make(map[string]any, len(names))
+		for i, n := range names {
+			key, v := n, vals[i]
+			if c := cols[i]; c != nil {
+				key = c.Key
+				v = fromColumn(c, v)
+			}
+			m[key] = v
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// fromColumn converts a stored value to its JSON form.
+func fromColumn(c *schema.Column, v any) any {
+	if b, ok := v.([]byte); ok {
+		v = string(b)
+	}
+	if v == nil {
+		return nil
+	}
+	switch c.JSONType {
+	case "boolean":
+		switch x := v.(type) {
+		case int64:
+			return x != 0
+		case float64:
+			return x != 0
+		}
+	case "object", "array":
+		if s, ok := v.(string); ok {
+			var j any
+			if json.Unmarshal([]byte(s), &j) == nil {
+				return j
+			}
+		}
+	}
+	return v
+}
+
+// First returns the first non-nil value: for a column that several
+// arguments can fill.
+func First(vals ...any) any {
+	for _, v := range vals {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+// DecodeField decodes one argument by its exact name into a field, for
+// argument names that cannot be Go struct tags.
+func DecodeField(raw json.RawMessage, name string, v any) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return Errorf("invalid arguments: %v", err)
+	}
+	val, ok := m[name]
+	if !ok {
+		return nil
+	}
+	if err := json.Unmarshal(val, v); err != nil {
+		return Errorf("argument %q: %v", name, err)
+	}
+	return nil
+}
