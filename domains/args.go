@@ -202,9 +202,23 @@ func numBounds(s *jsonSchema, lo, hi float64) (float64, float64) {
 	if s.Maximum != nil {
 		hi = *s.Maximum
 		if s.Minimum == nil {
-			lo = math.Min(0, hi)
+			lo = math.Min(0, hi-100)
 		}
 	}
+	// Keep draws in a sane window inside wide ranges, so integers never
+	// overflow and values stay readable.
+	if hi-lo > 1e6 {
+		switch {
+		case lo <= 0 && hi >= 0:
+			lo, hi = math.Max(lo, -1000), math.Min(hi, 1000)
+		case lo > 0:
+			hi = lo + 1000
+		default:
+			lo = hi - 1000
+		}
+	}
+	const edge = 1 << 62
+	lo, hi = math.Max(lo, -edge), math.Min(hi, edge)
 	return lo, hi
 }
 

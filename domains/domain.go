@@ -67,6 +67,7 @@ type Domain struct {
 
 	mu        sync.Mutex
 	rules     map[string][]Rule
+	overrides map[string]Handler
 	byName    map[string]*Tool
 	snapshots map[snapshotKey][]byte
 	// Loader, when set, fills a fresh database instead of the generated
@@ -88,6 +89,39 @@ func (d *Domain) AddRule(tool string, r Rule) {
 		d.rules = map[string][]Rule{}
 	}
 	d.rules[tool] = append(d.rules[tool], r)
+}
+
+// Override replaces a tool's generated handler with a hand-written one,
+// for semantics the generator cannot express (a fare computed from
+// several tables, a nested record updated in place). Validation of the
+// arguments against the tool's schema, rules and the transaction stay.
+// Call it from init in a hand-written file beside the generated ones; it
+// panics for an unknown tool.
+func (d *Domain) Override(tool string, h Handler) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.overrides == nil {
+		d.overrides = map[string]Handler{}
+	}
+	d.overrides[tool] = h
+	if len(d.Tools) > 0 {
+		d.applyOverrides()
+	}
+}
+
+// applyOverrides installs hand-written handlers; d.mu is held.
+func (d *Domain) applyOverrides() {
+	for name, h := range d.overrides {
+		found := false
+		for _, t := range d.Tools {
+			if t.Name == name {
+				t.Handler, found = h, true
+			}
+		}
+		if !found {
+			panic(fmt.Sprintf("domains: override for unknown tool %s.%s", d.Name, name))
+		}
+	}
 }
 
 // Tool returns the named tool, or nil.
@@ -228,6 +262,7 @@ func Register(d *Domain) {
 	sort.Slice(d.Tools, func(i, j int) bool { return d.Tools[i].Name < d.Tools[j].Name })
 	d.mu.Lock()
 	d.byName = nil
+	d.applyOverrides()
 	d.mu.Unlock()
 	for tool := range d.rules {
 		if d.Tool(tool) == nil {
