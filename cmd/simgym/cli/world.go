@@ -13,7 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-		"strings"
+	"strings"
 	"time"
 
 	"github.com/simgym/simgym/domains/codegen"
