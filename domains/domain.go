@@ -70,6 +70,7 @@ type Domain struct {
 	overrides map[string]Handler
 	byName    map[string]*Tool
 	snapshots map[snapshotKey][]byte
+	pristines map[int64]*sql.DB
 	// Loader, when set, fills a fresh database instead of the generated
 	// seed (e.g. real data such as tau-bench's airline JSON).
 	Loader func(ctx context.Context, db DBTX, seed int64) error

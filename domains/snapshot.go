@@ -111,6 +111,9 @@ func (d *Domain) Snapshot(ctx context.Context, seedValue int64) ([]byte, error) 
 	if err != nil {
 		return nil, fmt.Errorf("domain %s: seed %d: %w", d.Name, seedValue, err)
 	}
+	if err := trackChanges(ctx, db, d.Model); err != nil {
+		return nil, fmt.Errorf("domain %s: %w", d.Name, err)
+	}
 	snap, err = Serialize(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("domain %s: %w", d.Name, err)
