@@ -25,6 +25,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve the gym: websocket episodes, /healthz, /metrics", runServe},
 		{"domains", "read API specs, link tools by parameter similarity, cluster them into domains", runDomains},
 		{"generate", "write a world's Go module: schema, tool code and seed per domain", runGenerate},
 		{"check", "call every tool with valid and invalid arguments on seeded state", runCheck},

@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/simgym/simgym/domains/task"
+	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/gym"
+)
+
+// runServe implements `simgym serve`.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", ":8080", "address to listen on")
+	world := fs.String("world", "", "generated world module to serve (default: the world compiled in)")
+	tasksFile := fs.String("tasks", "", "JSONL tasks to serve (default: sampled at start)")
+	perEnv := fs.Int("tasks-per-env", 20, "tasks sampled per environment at start, without --tasks")
+	seed := fs.Int64("seed", 1, "seed of the tasks sampled at start")
+	token := fs.String("token", os.Getenv("SIMGYM_TOKEN"), "bearer token clients must send (default $SIMGYM_TOKEN; empty: none)")
+	record := fs.String("record", "", "SQLite file recording every finished episode")
+	maxEpisodes := fs.Int("max-episodes", env.DefaultLimits.MaxEpisodes, "open episodes on the server")
+	maxPerConn := fs.Int("max-episodes-per-connection", env.DefaultLimits.MaxEpisodesPerOwner, "open episodes per connection")
+	maxSteps := fs.Int("max-steps", env.DefaultLimits.MaxSteps, "tool calls per episode before it is truncated")
+	maxMsg := fs.Int64("max-message-bytes", 1<<20, "largest request")
+	idle := fs.Duration("idle-timeout", env.DefaultLimits.IdleTimeout, "close episodes idle this long")
+	asJSON := fs.Bool("json", false, "print a JSON line with the address once listening")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if *world != "" {
+		return runInWorld(ctx, *world, "serve", args, stdout, stderr)
+	}
+	ds, err := selectDomains("")
+	if err != nil {
+		return err
+	}
+	var envs []*env.Environment
+	total := 0
+	if *tasksFile != "" {
+		ts, err := task.ReadJSONL(*tasksFile)
+		if err != nil {
+			return err
+		}
+		byDomain := map[string][]*task.Task{}
+		for _, t := range ts {
+			byDomain[t.Domain] = append(byDomain[t.Domain], t)
+		}
+		for _, d := range ds {
+			envs = append(envs, env.NewEnvironment(d, byDomain[d.Name]))
+			total += len(byDomain[d.Name])
+		}
+	} else {
+		for _, d := range ds {
+			ts, err := task.NewSampler(d, task.Options{Seed: *seed}).Sample(ctx, *perEnv)
+			if err != nil {
+				return fmt.Errorf("sample tasks of %s: %w", d.Name, err)
+			}
+			envs = append(envs, env.NewEnvironment(d, ts))
+			total += len(ts)
+		}
+	}
+	m := env.NewManager(envs, env.Limits{MaxEpisodes: *maxEpisodes, MaxEpisodesPerOwner: *maxPerConn, MaxSteps: *maxSteps, IdleTimeout: *idle})
+	var rec *env.Recorder
+	if *record != "" {
+		if rec, err = env.OpenRecorder(*record); err != nil {
+			return err
+		}
+		m.OnFinish = rec.Add
+	}
+	g := gym.New(m, gym.Options{Token: *token, MaxMessageBytes: *maxMsg})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
+	if *asJSON {
+		fmt.Fprintf(stdout, `{"addr":%q,"environments":%d,"tasks":%d}`+"\n", ln.Addr().String(), len(envs), total)
+	}
+	fmt.Fprintf(stderr, "simgym: serving %d environments (%d tasks) on ws://%s/v1/gym\n", len(envs), total, ln.Addr())
+	go sweep(ctx, m, *idle)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if rec != nil {
+			rec.Close()
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stderr, "simgym: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	gerr := g.Shutdown(sctx)
+	herr := srv.Shutdown(sctx)
+	if rec != nil {
+		if err := rec.Close(); err != nil {
+			return err
+		}
+	}
+	if herr != nil && !errors.Is(herr, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", herr)
+	}
+	return gerr
+}
+
+// sweep closes idle episodes until ctx ends.
+func sweep(ctx context.Context, m *env.Manager, idle time.Duration) {
+	if idle <= 0 {
+		return
+	}
+	t := time.NewTicker(min(idle/4, time.Minute))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			m.Sweep(now)
+		}
+	}
+}

@@ -1,0 +1,221 @@
+// Package client is the Go client of simgym's gym: connect over
+// websocket, then reset, step, fork and close episodes, with contexts.
+// Requests may be issued from many goroutines at once; they are
+// pipelined on one connection and matched to replies by id.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gorilla/websocket"
+)
+
+// Action is a tool call or a final answer.
+type Action struct {
+	Tool      string          `json:"tool,omitempty"`
+	Arguments json.RawMessage `json:"arguments,omitempty"`
+	Answer    *string         `json:"answer,omitempty"`
+}
+
+// Call makes a tool-call action.
+func Call(tool string, args any) Action {
+	raw, _ := json.Marshal(args)
+	return Action{Tool: tool, Arguments: raw}
+}
+
+// Answer makes a final-answer action.
+func Answer(text string) Action { return Action{Answer: &text} }
+
+// Reply is the server's answer to one request.
+type Reply struct {
+	ID           json.RawMessage `json:"id"`
+	Error        *Error          `json:"error,omitempty"`
+	Episode      string          `json:"episode,omitempty"`
+	Observation  json.RawMessage `json:"observation,omitempty"`
+	Reward       float64         `json:"reward,omitempty"`
+	Done         bool            `json:"done,omitempty"`
+	Truncated    bool            `json:"truncated,omitempty"`
+	Info         json.RawMessage `json:"info,omitempty"`
+	Version      string          `json:"version,omitempty"`
+	Environments []Environment   `json:"environments,omitempty"`
+}
+
+// Environment is one environment listed by Hello.
+type Environment struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Tasks       int             `json:"tasks"`
+	TaskIDs     []string        `json:"task_ids"`
+	Tools       json.RawMessage `json:"tools"`
+}
+
+// Error is an error reply.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// ErrClosed is returned for requests on a closed client.
+var ErrClosed = errors.New("simgym client closed")
+
+// Client is one websocket connection to the gym.
+type Client struct {
+	ws      *websocket.Conn
+	wmu     sync.Mutex
+	mu      sync.Mutex
+	pending map[string]chan *Reply
+	seq     atomic.Uint64
+	done    chan struct{}
+	err     error
+}
+
+// Options configure Dial.
+type Options struct {
+	// Token is sent as a bearer token.
+	Token string
+}
+
+// Dial connects to a gym at url (ws://host:port/v1/gym).
+func Dial(ctx context.Context, url string, opt Options) (*Client, error) {
+	h := http.Header{}
+	if opt.Token != "" {
+		h.Set("Authorization", "Bearer "+opt.Token)
+	}
+	ws, resp, err := websocket.DefaultDialer.DialContext(ctx, url, h)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("dial %s: %s: %w", url, resp.Status, err)
+		}
+		return nil, fmt.Errorf("dial %s: %w", url, err)
+	}
+	ws.SetReadLimit(64 << 20)
+	c := &Client{ws: ws, pending: map[string]chan *Reply{}, done: make(chan struct{})}
+	go c.readLoop()
+	return c, nil
+}
+
+func (c *Client) readLoop() {
+	defer close(c.done)
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.mu.Lock()
+			c.err = err
+			for id, ch := range c.pending {
+				close(ch)
+				delete(c.pending, id)
+			}
+			c.mu.Unlock()
+			return
+		}
+		var r Reply
+		if err := json.Unmarshal(data, &r); err != nil {
+			continue
+		}
+		key := string(r.ID)
+		c.mu.Lock()
+		ch := c.pending[key]
+		delete(c.pending, key)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- &r
+		}
+	}
+}
+
+// Do sends one request (its "id" is set here) and waits for the reply.
+// An error reply comes back as *Error.
+func (c *Client) Do(ctx context.Context, req map[string]any) (*Reply, error) {
+	id := strconv.FormatUint(c.seq.Add(1), 10)
+	req["id"] = id
+	data, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan *Reply, 1)
+	key := strconv.Quote(id)
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return nil, fmt.Errorf("%w: %v", ErrClosed, c.err)
+	}
+	c.pending[key] = ch
+	c.mu.Unlock()
+	c.wmu.Lock()
+	err = c.ws.WriteMessage(websocket.TextMessage, data)
+	c.wmu.Unlock()
+	if err != nil {
+		c.mu.Lock()
+		delete(c.pending, key)
+		c.mu.Unlock()
+		return nil, fmt.Errorf("send %v: %w", req["op"], err)
+	}
+	select {
+	case r, ok := <-ch:
+		if !ok {
+			return nil, ErrClosed
+		}
+		if r.Error != nil {
+			return r, r.Error
+		}
+		return r, nil
+	case <-ctx.Done():
+		c.mu.Lock()
+		delete(c.pending, key)
+		c.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// Hello lists the environments and their tools.
+func (c *Client) Hello(ctx context.Context) (*Reply, error) {
+	return c.Do(ctx, map[string]any{"op": "hello"})
+}
+
+// Reset starts an episode of env: on a task by id, or else on the task
+// a seed selects.
+func (c *Client) Reset(ctx context.Context, env, task string, seed *int64) (*Reply, error) {
+	req := map[string]any{"op": "reset", "env": env}
+	if task != "" {
+		req["task"] = task
+	}
+	if seed != nil {
+		req["seed"] = *seed
+	}
+	return c.Do(ctx, req)
+}
+
+// Step takes an action in an episode.
+func (c *Client) Step(ctx context.Context, episode string, a Action) (*Reply, error) {
+	return c.Do(ctx, map[string]any{"op": "step", "episode": episode, "action": a})
+}
+
+// Fork copies an episode (state and history) into a new one.
+func (c *Client) Fork(ctx context.Context, episode string) (*Reply, error) {
+	return c.Do(ctx, map[string]any{"op": "fork", "episode": episode})
+}
+
+// CloseEpisode ends an episode and frees its state.
+func (c *Client) CloseEpisode(ctx context.Context, episode string) error {
+	_, err := c.Do(ctx, map[string]any{"op": "close", "episode": episode})
+	return err
+}
+
+// Close closes the connection.
+func (c *Client) Close() error {
+	c.wmu.Lock()
+	_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+	c.wmu.Unlock()
+	err := c.ws.Close()
+	<-c.done
+	return err
+}

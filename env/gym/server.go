@@ -1,0 +1,371 @@
+package gym
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/simgym/simgym/env"
+)
+
+// Version is reported by hello.
+const Version = "simgym/0.1"
+
+// Options configure a Server. Zero values take the defaults.
+type Options struct {
+	// Token, when set, is required as "Authorization: Bearer TOKEN" (or
+	// ?token=TOKEN) on every connection.
+	Token string
+	// MaxMessageBytes bounds one request (default 1 MiB); a larger one
+	// gets a message_too_large error, and one over 16 times that closes
+	// the connection.
+	MaxMessageBytes int64
+	// MaxInflight bounds requests a connection runs at once (default 64);
+	// further pipelined requests wait.
+	MaxInflight int
+	// Retrieve, when set, serves POST /retrieve.
+	Retrieve http.Handler
+	// Extra handlers to mount, by path.
+	Extra map[string]http.Handler
+	// Registry collects metrics (default: a new registry).
+	Registry *prometheus.Registry
+}
+
+// Server is the gym: an http.Handler for the websocket protocol and the
+// service endpoints.
+type Server struct {
+	m   *env.Manager
+	opt Options
+	mux *http.ServeMux
+	up  websocket.Upgrader
+
+	closing  atomic.Bool
+	inflight sync.WaitGroup
+	mu       sync.Mutex
+	conns    map[*wsConn]struct{}
+
+	met metrics
+}
+
+type metrics struct {
+	steps, resets, forks, closes prometheus.Counter
+	errors                       *prometheus.CounterVec
+	latency                      *prometheus.HistogramVec
+	conns                        prometheus.Gauge
+}
+
+// New makes a gym over the manager's environments.
+func New(m *env.Manager, opt Options) *Server {
+	if opt.MaxMessageBytes <= 0 {
+		opt.MaxMessageBytes = 1 << 20
+	}
+	if opt.MaxInflight <= 0 {
+		opt.MaxInflight = 64
+	}
+	if opt.Registry == nil {
+		opt.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{m: m, opt: opt, mux: http.NewServeMux(), conns: map[*wsConn]struct{}{}}
+	s.up = websocket.Upgrader{
+		ReadBufferSize: 16 << 10, WriteBufferSize: 16 << 10,
+		// Trainers connect from scripts, not browsers.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+	s.met = metrics{
+		steps:  prometheus.NewCounter(prometheus.CounterOpts{Name: "simgym_steps_total", Help: "Steps taken."}),
+		resets: prometheus.NewCounter(prometheus.CounterOpts{Name: "simgym_resets_total", Help: "Episodes started by reset."}),
+		forks:  prometheus.NewCounter(prometheus.CounterOpts{Name: "simgym_forks_total", Help: "Episodes started by fork."}),
+		closes: prometheus.NewCounter(prometheus.CounterOpts{Name: "simgym_closes_total", Help: "Episodes closed by clients."}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "simgym_errors_total", Help: "Error replies, by code."}, []string{"code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "simgym_request_seconds", Help: "Time to answer a request, by op.",
+			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1}}, []string{"op"}),
+		conns: prometheus.NewGauge(prometheus.GaugeOpts{Name: "simgym_connections", Help: "Open websocket connections."}),
+	}
+	opt.Registry.MustRegister(s.met.steps, s.met.resets, s.met.forks, s.met.closes, s.met.errors, s.met.latency, s.met.conns,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgym_episodes_open", Help: "Open episodes."}, func() float64 { return float64(m.Open()) }))
+	s.mux.HandleFunc("GET /v1/gym", s.serveGym)
+	s.mux.HandleFunc("GET /ws", s.serveOpenEnv)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if s.closing.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"ok","episodes":%d,"environments":%d}`+"\n", m.Open(), len(m.Envs()))
+	})
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
+	if opt.Retrieve != nil {
+		s.mux.Handle("/retrieve", opt.Retrieve)
+	}
+	for p, h := range opt.Extra {
+		s.mux.Handle(p, h)
+	}
+	return s
+}
+
+// Manager returns the server's episode manager.
+func (s *Server) Manager() *env.Manager { return s.m }
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// authorized checks the bearer token, when one is set.
+func (s *Server) authorized(r *http.Request) bool {
+	if s.opt.Token == "" {
+		return true
+	}
+	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if got == "" || got == r.Header.Get("Authorization") {
+		got = r.URL.Query().Get("token")
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(s.opt.Token)) == 1
+}
+
+// upgrade authorizes and upgrades a websocket request.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, bool) {
+	if !s.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="simgym"`)
+		http.Error(w, "simgym: missing or wrong bearer token", http.StatusUnauthorized)
+		return nil, false
+	}
+	if s.closing.Load() {
+		http.Error(w, "simgym: shutting down", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	ws, err := s.up.Upgrade(w, r, nil)
+	if err != nil {
+		return nil, false
+	}
+	ws.SetReadLimit(16 * s.opt.MaxMessageBytes)
+	c := &wsConn{ws: ws, out: make(chan []byte, 256), done: make(chan struct{})}
+	s.mu.Lock()
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	s.met.conns.Inc()
+	go c.writeLoop()
+	return c, true
+}
+
+func (s *Server) dropConn(c *wsConn, closeMsg []byte) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.met.conns.Dec()
+	c.shutdown(closeMsg)
+}
+
+// wsConn serialises writes to one websocket.
+type wsConn struct {
+	ws   *websocket.Conn
+	out  chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+func (c *wsConn) send(msg []byte) {
+	select {
+	case c.out <- msg:
+	case <-c.done:
+	}
+}
+
+func (c *wsConn) writeLoop() {
+	for {
+		select {
+		case msg := <-c.out:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+				c.shutdown(nil)
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// shutdown flushes queued replies, sends a close frame (msg, or a normal
+// closure when nil) and closes.
+func (c *wsConn) shutdown(msg []byte) {
+	c.once.Do(func() {
+		close(c.done)
+		for {
+			select {
+			case msg := <-c.out:
+				_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
+				_ = c.ws.WriteMessage(websocket.TextMessage, msg)
+				continue
+			default:
+			}
+			break
+		}
+		if msg == nil {
+			msg = websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+		}
+		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		_ = c.ws.Close()
+	})
+}
+
+// serveGym runs one connection of the simgym protocol.
+func (s *Server) serveGym(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.upgrade(w, r)
+	if !ok {
+		return
+	}
+	owner := s.m.NewOwner()
+	ctx, cancel := context.WithCancel(context.Background())
+	var conns sync.WaitGroup
+	sem := make(chan struct{}, s.opt.MaxInflight)
+	var closeMsg []byte
+	defer func() {
+		// Let this connection's in-flight requests finish, then free its
+		// episodes: a client that vanished leaves nothing behind.
+		conns.Wait()
+		cancel()
+		s.m.CloseOwner(owner)
+		s.dropConn(c, closeMsg)
+	}()
+	for {
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				closeMsg = websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("message over %d bytes", 16*s.opt.MaxMessageBytes))
+			}
+			return
+		}
+		if int64(len(data)) > s.opt.MaxMessageBytes {
+			s.replyError(c, nil, CodeTooLarge, fmt.Sprintf("message of %d bytes, at most %d (max_message_bytes)", len(data), s.opt.MaxMessageBytes))
+			continue
+		}
+		req, err := Decode(data)
+		if err != nil {
+			s.replyError(c, req.ID, codeOf(err), err.Error())
+			continue
+		}
+		if s.closing.Load() {
+			s.replyError(c, req.ID, CodeShuttingDown, "the server is shutting down")
+			continue
+		}
+		sem <- struct{}{}
+		conns.Add(1)
+		s.inflight.Add(1)
+		go func() {
+			defer func() {
+				<-sem
+				conns.Done()
+				s.inflight.Done()
+			}()
+			c.send(s.handle(ctx, owner, req))
+		}()
+	}
+}
+
+func (s *Server) replyError(c *wsConn, id json.RawMessage, code, msg string) {
+	s.met.errors.WithLabelValues(code).Inc()
+	c.send(encode(Reply{ID: id, Error: &ErrorBody{Code: code, Message: msg}}))
+}
+
+func encode(r Reply) []byte {
+	if r.ID == nil {
+		r.ID = json.RawMessage("null")
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		data, _ = json.Marshal(Reply{ID: r.ID, Error: &ErrorBody{Code: CodeInternal, Message: "encode reply: " + err.Error()}})
+	}
+	return data
+}
+
+// handle answers one decoded request.
+func (s *Server) handle(ctx context.Context, owner uint64, req *Request) []byte {
+	start := time.Now()
+	defer func() { s.met.latency.WithLabelValues(req.Op).Observe(time.Since(start).Seconds()) }()
+	reply, err := s.dispatch(ctx, owner, req)
+	if err != nil {
+		code := codeOf(err)
+		s.met.errors.WithLabelValues(code).Inc()
+		return encode(Reply{ID: req.ID, Error: &ErrorBody{Code: code, Message: err.Error()}})
+	}
+	reply.ID = req.ID
+	return encode(reply)
+}
+
+func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Reply, error) {
+	switch req.Op {
+	case "hello":
+		var envs []EnvInfo
+		for _, e := range s.m.Envs() {
+			envs = append(envs, EnvInfo{Name: e.Name, Description: e.Domain.Description, Tasks: len(e.Tasks), TaskIDs: e.TaskIDs(), Tools: e.Domain.OpenAITools()})
+		}
+		return Reply{Version: Version, Environments: envs}, nil
+	case "reset":
+		ep, err := s.m.Reset(ctx, owner, req.Env, req.Task, req.Seed)
+		if err != nil {
+			return Reply{}, err
+		}
+		s.met.resets.Inc()
+		return Reply{Episode: ep.ID, Observation: ep.Observation(), Info: map[string]any{"task": ep.Task.ID, "env": ep.Env.Name, "max_steps": s.m.Limits().MaxSteps}}, nil
+	case "step":
+		r, err := s.m.Step(ctx, owner, req.Episode, *req.Action)
+		if err != nil {
+			return Reply{}, err
+		}
+		s.met.steps.Inc()
+		return Reply{Episode: req.Episode, Observation: r.Observation, Reward: &r.Reward, Done: &r.Done, Truncated: &r.Truncated, Info: r.Info}, nil
+	case "fork":
+		ep, err := s.m.Fork(ctx, owner, req.Episode)
+		if err != nil {
+			return Reply{}, err
+		}
+		s.met.forks.Inc()
+		return Reply{Episode: ep.ID, Info: map[string]any{"parent": req.Episode, "steps": len(ep.Turns())}}, nil
+	case "close":
+		if err := s.m.Close(owner, req.Episode); err != nil {
+			return Reply{}, err
+		}
+		s.met.closes.Inc()
+		return Reply{Episode: req.Episode}, nil
+	}
+	return Reply{}, perr(CodeUnknownOp, "unknown op %q", req.Op)
+}
+
+// Shutdown stops taking requests, lets in-flight ones finish (until ctx
+// ends), then closes every connection with a normal close frame and frees
+// all episodes.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	s.mu.Lock()
+	conns := make([]*wsConn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.shutdown(websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"))
+	}
+	s.m.CloseAll()
+	return err
+}

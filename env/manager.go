@@ -1,0 +1,352 @@
+package env
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/domains/task"
+)
+
+// Environment is one domain served to agents, with its tasks.
+type Environment struct {
+	Name   string
+	Domain *domains.Domain
+	// Tasks can be reset by id.
+	Tasks []*task.Task
+
+	byID   map[string]*task.Task
+	mu     sync.Mutex
+	bySeed map[int64]*task.Task
+}
+
+// NewEnvironment serves a domain with the given tasks.
+func NewEnvironment(d *domains.Domain, tasks []*task.Task) *Environment {
+	e := &Environment{Name: d.Name, Domain: d, Tasks: tasks, byID: map[string]*task.Task{}, bySeed: map[int64]*task.Task{}}
+	for _, t := range tasks {
+		e.byID[t.ID] = t
+	}
+	return e
+}
+
+// TaskIDs lists the environment's task ids, sorted.
+func (e *Environment) TaskIDs() []string {
+	ids := make([]string, 0, len(e.byID))
+	for id := range e.byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// taskFor returns the task of a reset: by id, or sampled (and cached)
+// from a seed, the same task for the same seed.
+func (e *Environment) taskFor(ctx context.Context, id string, seed *int64) (*task.Task, error) {
+	if id != "" {
+		t := e.byID[id]
+		if t == nil {
+			return nil, fmt.Errorf("%w %q in %s", ErrUnknownTask, id, e.Name)
+		}
+		return t, nil
+	}
+	s := int64(0)
+	if seed != nil {
+		s = *seed
+	}
+	e.mu.Lock()
+	t := e.bySeed[s]
+	e.mu.Unlock()
+	if t != nil {
+		return t, nil
+	}
+	ts, err := task.NewSampler(e.Domain, task.Options{Seed: s}).Sample(ctx, 1)
+	if err != nil {
+		return nil, fmt.Errorf("sample a task of %s for seed %d: %w", e.Name, s, err)
+	}
+	if len(ts) == 0 {
+		return nil, fmt.Errorf("%w: no task could be sampled in %s for seed %d", ErrUnknownTask, e.Name, s)
+	}
+	e.mu.Lock()
+	if len(e.bySeed) > 4096 {
+		clear(e.bySeed)
+	}
+	e.bySeed[s] = ts[0]
+	e.mu.Unlock()
+	return ts[0], nil
+}
+
+// Limits bound what clients may hold. Zero means no limit (and the
+// defaults of DefaultLimits apply where the server sets them).
+type Limits struct {
+	// MaxEpisodes bounds open episodes on the server.
+	MaxEpisodes int
+	// MaxEpisodesPerOwner bounds open episodes per connection.
+	MaxEpisodesPerOwner int
+	// MaxSteps bounds tool calls per episode; the episode then ends,
+	// truncated.
+	MaxSteps int
+	// IdleTimeout closes episodes nobody touched for this long.
+	IdleTimeout time.Duration
+}
+
+// DefaultLimits are the server's limits unless flags say otherwise.
+var DefaultLimits = Limits{MaxEpisodes: 20000, MaxEpisodesPerOwner: 4096, MaxSteps: 50, IdleTimeout: 10 * time.Minute}
+
+// Manager holds the open episodes of every environment.
+type Manager struct {
+	envs   map[string]*Environment
+	names  []string
+	limits Limits
+
+	mu       sync.RWMutex
+	episodes map[string]*Episode
+	perOwner map[uint64]int
+	seq      atomic.Uint64
+
+	// OnFinish, when set, is called once for each episode that ends (by
+	// answer or step limit), outside the episode's lock.
+	OnFinish func(*Episode)
+}
+
+// NewManager serves the environments under the limits.
+func NewManager(envs []*Environment, lim Limits) *Manager {
+	m := &Manager{envs: map[string]*Environment{}, limits: lim, episodes: map[string]*Episode{}, perOwner: map[uint64]int{}}
+	for _, e := range envs {
+		m.envs[e.Name] = e
+		m.names = append(m.names, e.Name)
+	}
+	sort.Strings(m.names)
+	return m
+}
+
+// Limits returns the manager's limits.
+func (m *Manager) Limits() Limits { return m.limits }
+
+// Envs returns the environments, sorted by name.
+func (m *Manager) Envs() []*Environment {
+	out := make([]*Environment, len(m.names))
+	for i, n := range m.names {
+		out[i] = m.envs[n]
+	}
+	return out
+}
+
+// Env returns the named environment or nil.
+func (m *Manager) Env(name string) *Environment { return m.envs[name] }
+
+// Open counts open episodes.
+func (m *Manager) Open() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.episodes)
+}
+
+// NewOwner returns a fresh owner id (one per connection).
+func (m *Manager) NewOwner() uint64 { return m.seq.Add(1) }
+
+// admit reserves room for one more episode of owner.
+func (m *Manager) admit(owner uint64) error {
+	if m.limits.MaxEpisodes > 0 && len(m.episodes) >= m.limits.MaxEpisodes {
+		return fmt.Errorf("%w: the server holds %d open episodes (max_episodes); close some", ErrLimit, len(m.episodes))
+	}
+	if m.limits.MaxEpisodesPerOwner > 0 && m.perOwner[owner] >= m.limits.MaxEpisodesPerOwner {
+		return fmt.Errorf("%w: this connection holds %d open episodes (max_episodes_per_connection); close some", ErrLimit, m.perOwner[owner])
+	}
+	return nil
+}
+
+func (m *Manager) add(e *Episode) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.admit(e.owner); err != nil {
+		return err
+	}
+	m.episodes[e.ID] = e
+	m.perOwner[e.owner]++
+	return nil
+}
+
+// Reset starts an episode of env on a task given by id, or sampled from
+// a seed.
+func (m *Manager) Reset(ctx context.Context, owner uint64, envName, taskID string, seed *int64) (*Episode, error) {
+	env := m.envs[envName]
+	if env == nil {
+		return nil, fmt.Errorf("%w %q (have %d environments)", ErrUnknownEnv, envName, len(m.names))
+	}
+	m.mu.RLock()
+	err := m.admit(owner)
+	m.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	t, err := env.taskFor(ctx, taskID, seed)
+	if err != nil {
+		return nil, err
+	}
+	db, err := env.Domain.NewDB(ctx, t.StateSeed)
+	if err != nil {
+		return nil, fmt.Errorf("reset %s: %w", envName, err)
+	}
+	now := time.Now()
+	e := &Episode{ID: fmt.Sprintf("ep-%d", m.seq.Add(1)), Env: env, Task: t, Start: now, db: db, last: now, owner: owner}
+	if err := m.add(e); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// get returns an episode of owner.
+func (m *Manager) get(owner uint64, id string) (*Episode, error) {
+	m.mu.RLock()
+	e := m.episodes[id]
+	m.mu.RUnlock()
+	if e == nil || e.owner != owner {
+		return nil, fmt.Errorf("%w %q", ErrUnknownEpisode, id)
+	}
+	return e, nil
+}
+
+// Step runs an action in an episode.
+func (m *Manager) Step(ctx context.Context, owner uint64, id string, a Action) (StepResult, error) {
+	e, err := m.get(owner, id)
+	if err != nil {
+		return StepResult{}, err
+	}
+	r, err := e.step(ctx, a, m.limits.MaxSteps)
+	if err == nil && r.Done && m.OnFinish != nil {
+		m.OnFinish(e)
+	}
+	return r, err
+}
+
+// Fork starts a new episode with a copy of an episode's state and
+// history; the two then diverge independently.
+func (m *Manager) Fork(ctx context.Context, owner uint64, id string) (*Episode, error) {
+	src, err := m.get(owner, id)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	err = m.admit(owner)
+	m.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	src.mu.Lock()
+	if src.db == nil {
+		src.mu.Unlock()
+		return nil, fmt.Errorf("episode %s: %w", id, ErrEpisodeDone)
+	}
+	snap, err := domains.Serialize(ctx, src.db)
+	turns := append([]Turn(nil), src.turns...)
+	calls, done, result := src.calls, src.done, src.result
+	src.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("fork %s: %w", id, err)
+	}
+	db, err := domains.OpenMemory()
+	if err != nil {
+		return nil, err
+	}
+	if err := domains.Deserialize(ctx, db, snap); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("fork %s: %w", id, err)
+	}
+	now := time.Now()
+	e := &Episode{ID: fmt.Sprintf("ep-%d", m.seq.Add(1)), Env: src.Env, Task: src.Task, Start: now, db: db,
+		turns: turns, calls: calls, done: done, result: result, last: now, owner: owner}
+	if err := m.add(e); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close ends an episode and frees its state.
+func (m *Manager) Close(owner uint64, id string) error {
+	m.mu.Lock()
+	e := m.episodes[id]
+	if e == nil || e.owner != owner {
+		m.mu.Unlock()
+		return fmt.Errorf("%w %q", ErrUnknownEpisode, id)
+	}
+	m.remove(e)
+	m.mu.Unlock()
+	e.close()
+	return nil
+}
+
+// remove drops e from the maps; m.mu is held.
+func (m *Manager) remove(e *Episode) {
+	delete(m.episodes, e.ID)
+	if m.perOwner[e.owner]--; m.perOwner[e.owner] <= 0 {
+		delete(m.perOwner, e.owner)
+	}
+}
+
+// CloseOwner closes every episode of an owner (its connection went away)
+// and returns how many.
+func (m *Manager) CloseOwner(owner uint64) int {
+	m.mu.Lock()
+	var gone []*Episode
+	for _, e := range m.episodes {
+		if e.owner == owner {
+			gone = append(gone, e)
+		}
+	}
+	for _, e := range gone {
+		m.remove(e)
+	}
+	m.mu.Unlock()
+	for _, e := range gone {
+		e.close()
+	}
+	return len(gone)
+}
+
+// Sweep closes episodes idle since before now minus the idle timeout,
+// and returns how many.
+func (m *Manager) Sweep(now time.Time) int {
+	if m.limits.IdleTimeout <= 0 {
+		return 0
+	}
+	cutoff := now.Add(-m.limits.IdleTimeout)
+	m.mu.Lock()
+	var gone []*Episode
+	for _, e := range m.episodes {
+		e.mu.Lock()
+		idle := e.last.Before(cutoff)
+		e.mu.Unlock()
+		if idle {
+			gone = append(gone, e)
+		}
+	}
+	for _, e := range gone {
+		m.remove(e)
+	}
+	m.mu.Unlock()
+	for _, e := range gone {
+		e.close()
+	}
+	return len(gone)
+}
+
+// CloseAll closes every episode (at shutdown).
+func (m *Manager) CloseAll() {
+	m.mu.Lock()
+	all := make([]*Episode, 0, len(m.episodes))
+	for _, e := range m.episodes {
+		all = append(all, e)
+	}
+	clear(m.episodes)
+	clear(m.perOwner)
+	m.mu.Unlock()
+	for _, e := range all {
+		e.close()
+	}
+}
