@@ -212,6 +212,13 @@ func (d *Domain) Call(ctx context.Context, db *sql.DB, name string, args json.Ra
 	if err != nil {
 		return nil, err
 	}
+	cache, _ := ctx.Value(stmtCacheKey{}).(*StmtCache)
+	if cache != nil && cache.db != db {
+		cache = nil
+	}
+	if cache != nil {
+		cache.prepare(ctx)
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: begin: %w", name, err)
@@ -225,21 +232,27 @@ func (d *Domain) Call(ctx context.Context, db *sql.DB, name string, args json.Ra
 			_ = tx.Rollback()
 		}
 	}()
+	var run DBTX = tx
+	if cache != nil {
+		run = cachedTx{tx: tx, cache: cache}
+	}
 	d.mu.Lock()
 	rules := d.rules[name]
 	d.mu.Unlock()
 	for _, r := range rules {
-		if err := r(ctx, tx, decoded); err != nil {
+		if err := r(ctx, run, decoded); err != nil {
 			return nil, err
 		}
 	}
-	out, err := t.Handler(ctx, tx, args)
+	out, err := t.Handler(ctx, run, args)
 	if err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("%s: encode result: %w", name, err)
+	data, ok := out.(json.RawMessage)
+	if !ok {
+		if data, err = json.Marshal(out); err != nil {
+			return nil, fmt.Errorf("%s: encode result: %w", name, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("%s: commit: %w", name, err)

@@ -1,12 +1,17 @@
 package domains
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/simgym/simgym/domains/schema"
 )
@@ -78,7 +83,7 @@ func (d *Domain) GetRow(ctx context.Context, db DBTX, table, query string, args 
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", table, err)
 	}
-	list, err := scanRows(t, rows)
+	list, err := scanJSON(t, rows)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", table, err)
 	}
@@ -94,11 +99,23 @@ func (d *Domain) ListRows(ctx context.Context, db DBTX, table, query string, arg
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
-	list, err := scanRows(d.Table(table), rows)
+	list, err := scanJSON(d.Table(table), rows)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
-	return list, nil
+	n := 2
+	for _, r := range list {
+		n += len(r) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '[')
+	for i, r := range list {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, r...)
+	}
+	return json.RawMessage(append(out, ']')), nil
 }
 
 // Insert creates a row: cols name the inserted columns (the key first),
@@ -242,21 +259,45 @@ func NextID(ctx context.Context, db DBTX, t *schema.Table) (any, error) {
 	}
 }
 
-// scanRows reads rows into JSON-ready maps keyed by the columns' JSON
-// keys, turning stored JSON text back into values and 0/1 into booleans.
+// scanRows reads rows into maps keyed by the columns' JSON keys, with
+// values as encoding/json decodes them.
 func scanRows(t *schema.Table, rows *sql.Rows) ([]map[string]any, error) {
+	list, err := scanJSON(t, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, len(list))
+	for i, r := range list {
+		if err := json.Unmarshal(r, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// scanJSON reads rows as JSON objects keyed by the columns' JSON keys,
+// in column order, turning stored JSON text back into values and 0/1
+// into booleans. Encoding rows directly (not through maps) keeps results
+// in a fixed order and is what makes a step cheap.
+func scanJSON(t *schema.Table, rows *sql.Rows) ([]json.RawMessage, error) {
 	defer rows.Close()
 	names, err := rows.Columns()
 	if err != nil {
 		return nil, err
 	}
 	cols := make([]*schema.Column, len(names))
+	keys := make([][]byte, len(names))
 	for i, n := range names {
 		if t != nil {
 			cols[i] = t.Column(n)
 		}
+		key := n
+		if cols[i] != nil {
+			key = cols[i].Key
+		}
+		keys[i] = appendJSONString(nil, key)
 	}
-	out := []map[string]any{}
+	out := []json.RawMessage{}
 	vals := make([]any, len(names))
 	ptrs := make([]any, len(names))
 	for i := range vals {
@@ -266,45 +307,104 @@ func scanRows(t *schema.Table, rows *sql.Rows) ([]map[string]any, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		m := make(map[string]any, len(names))
-		for i, n := range names {
-			key, v := n, vals[i]
-			if c := cols[i]; c != nil {
-				key = c.Key
-				v = fromColumn(c, v)
+		b := make([]byte, 0, 64*len(names))
+		b = append(b, '{')
+		for i := range names {
+			if i > 0 {
+				b = append(b, ',')
 			}
-			m[key] = v
+			b = append(b, keys[i]...)
+			b = append(b, ':')
+			b = appendValue(b, cols[i], vals[i])
 		}
-		out = append(out, m)
+		out = append(out, append(b, '}'))
 	}
 	return out, rows.Err()
 }
 
-// fromColumn converts a stored value to its JSON form.
-func fromColumn(c *schema.Column, v any) any {
-	if b, ok := v.([]byte); ok {
-		v = string(b)
+// appendValue encodes a stored value as the JSON its column holds.
+func appendValue(b []byte, c *schema.Column, v any) []byte {
+	if raw, ok := v.([]byte); ok {
+		v = string(raw)
 	}
-	if v == nil {
-		return nil
+	jt := ""
+	if c != nil {
+		jt = c.JSONType
 	}
-	switch c.JSONType {
-	case "boolean":
-		switch x := v.(type) {
-		case int64:
-			return x != 0
-		case float64:
-			return x != 0
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case int64:
+		if jt == "boolean" {
+			return strconv.AppendBool(b, x != 0)
 		}
-	case "object", "array":
-		if s, ok := v.(string); ok {
-			var j any
-			if json.Unmarshal([]byte(s), &j) == nil {
-				return j
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		if jt == "boolean" {
+			return strconv.AppendBool(b, x != 0)
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return append(b, "null"...)
+		}
+		enc, _ := json.Marshal(x)
+		return append(b, enc...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case string:
+		if (jt == "object" || jt == "array") && json.Valid([]byte(x)) {
+			var buf bytes.Buffer
+			if json.Compact(&buf, []byte(x)) == nil {
+				return append(b, buf.Bytes()...)
 			}
 		}
+		return appendJSONString(b, x)
+	case time.Time:
+		return appendJSONString(b, x.UTC().Format(time.RFC3339Nano))
 	}
-	return v
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, enc...)
+}
+
+// appendJSONString appends s as a JSON string, without encoding/json's
+// HTML escaping, with invalid UTF-8 replaced.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // First returns the first non-nil value: for a column that several
@@ -329,7 +429,15 @@ func DecodeField(raw json.RawMessage, name string, v any) error {
 	if !ok {
 		return nil
 	}
-	if err := json.Unmarshal(val, v); err != nil {
+	err := json.Unmarshal(val, v)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && strings.HasPrefix(te.Value, "number ") {
+		// As in Decode: 5.0 is an integer to JSON Schema.
+		if norm, ok := integralNumbers(val); ok {
+			err = json.Unmarshal(norm, v)
+		}
+	}
+	if err != nil {
 		return Errorf("argument %q: %v", name, err)
 	}
 	return nil

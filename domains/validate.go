@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -128,12 +131,79 @@ func Decode(raw json.RawMessage, v any) error {
 	if len(raw) == 0 {
 		raw = json.RawMessage("{}")
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		var te *json.UnmarshalTypeError
+	err := json.Unmarshal(raw, v)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && strings.HasPrefix(te.Value, "number ") {
+		// JSON Schema counts 5.0 and 5e0 as integers, and validation
+		// let them through; Go's decoder does not. Retry with integral
+		// numbers written as integers.
+		if norm, ok := integralNumbers(raw); ok {
+			err = json.Unmarshal(norm, v)
+		}
+	}
+	if err != nil {
 		if errors.As(err, &te) {
 			return Errorf("argument %q: cannot use %s as %s", te.Field, te.Value, te.Type.String())
 		}
 		return Errorf("invalid arguments: %v", err)
 	}
 	return nil
+}
+
+// integralNumbers rewrites the numbers of a JSON document that hold an
+// integer in fraction or exponent form (5.0, 5e0) as plain integers.
+func integralNumbers(raw json.RawMessage) (json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, false
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(integralValue(doc)); err != nil {
+		return nil, false
+	}
+	return out.Bytes(), true
+}
+
+func integralValue(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, ok := exactInteger(string(x)); ok {
+			return json.Number(n)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = integralValue(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = integralValue(e)
+		}
+	}
+	return v
+}
+
+// exactInteger returns s, a JSON number in fraction or exponent form,
+// as a plain integer when it is exactly one of modest size (so huge
+// exponents never make big numbers).
+func exactInteger(s string) (string, bool) {
+	if !strings.ContainsAny(s, ".eE") || len(s) > 64 {
+		return "", false
+	}
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		if e, err := strconv.Atoi(s[i+1:]); err != nil || e < -64 || e > 64 {
+			return "", false
+		}
+	}
+	if f, err := strconv.ParseFloat(s, 64); err != nil || math.Abs(f) >= 1<<63 {
+		return "", false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || !r.IsInt() {
+		return "", false
+	}
+	return r.Num().String(), true
 }

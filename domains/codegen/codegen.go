@@ -72,6 +72,13 @@ type Response struct {
 func Generate(ctx context.Context, req Request) (*Response, error) {
 	if req.Package == "" {
 		req.Package = req.ImportPath[strings.LastIndex(req.ImportPath, "/")+1:]
+		if !token.IsIdentifier(req.Package) {
+			// "my-world" is a fine folder but no package name.
+			req.Package = tools.Identifier(req.Package)
+			if !token.IsIdentifier(req.Package) {
+				req.Package = "world"
+			}
+		}
 	}
 	resp := &Response{}
 	var pkgs []string

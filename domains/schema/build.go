@@ -191,16 +191,24 @@ func (b *builder) op(s *shape) *Op {
 		}
 		op.Args = append(op.Args, arg)
 	}
-	if s.action != "" {
-		col := statusColumn(t)
-		if col == nil {
-			t.addColumn("status", &tools.Schema{Type: "string"})
-			col = t.cols["status"]
-		}
-		t.used[col.Name]++
-		op.Sets = append(op.Sets, &Set{Column: col.Name, Value: stateValue(col, s.action)})
-	}
 	return op
+}
+
+// state adds the fixed state an action writes (status = "cancelled").
+// It runs once every op has added its columns, so the state matches the
+// status column's enum whichever tool declared it.
+func (b *builder) state(op *Op, s *shape) {
+	if s.action == "" {
+		return
+	}
+	t := b.table(s.entity)
+	col := statusColumn(t)
+	if col == nil {
+		t.addColumn("status", &tools.Schema{Type: "string"})
+		col = t.cols["status"]
+	}
+	t.used[col.Name]++
+	op.Sets = append(op.Sets, &Set{Column: col.Name, Value: stateValue(col, s.action)})
 }
 
 // statusColumn finds the column that holds an entity's state.

@@ -66,12 +66,23 @@ func wordSet(ws ...string) map[string]bool {
 	return m
 }
 
+// ieNouns end in "ie", so their plurals end in "ies" but do not turn
+// into "-y".
+var ieNouns = wordSet("movie", "cookie", "zombie", "calorie", "rookie", "selfie", "genie", "hippie", "prairie",
+	"smoothie", "pie", "tie", "lie", "die", "brownie", "goalie", "newbie", "freebie", "sortie", "auntie", "birdie")
+
+// sameInPlural are nouns whose plural is the singular.
+var sameInPlural = wordSet("series", "species", "news", "status", "bus", "sheep", "fish", "aircraft", "data")
+
 // Singular returns the singular of an English snake_case noun phrase,
 // acting on its last word.
 func Singular(s string) string {
 	i := strings.LastIndex(s, "_")
 	head, w := s[:i+1], s[i+1:]
 	switch {
+	case sameInPlural[w]:
+	case ieNouns[strings.TrimSuffix(w, "s")]:
+		w = strings.TrimSuffix(w, "s")
 	case len(w) > 4 && strings.HasSuffix(w, "ies"):
 		w = w[:len(w)-3] + "y"
 	case len(w) > 4 && (strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "uses") || strings.HasSuffix(w, "ches") ||
@@ -121,6 +132,9 @@ func Infer(domain string, ts []*tools.Tool, opt Options) *Model {
 	m := &Model{Domain: domain}
 	for _, s := range shapes {
 		m.Ops = append(m.Ops, b.op(s))
+	}
+	for i, s := range shapes {
+		b.state(m.Ops[i], s)
 	}
 	m.Tables = b.finish(opt.Rows)
 	return m
@@ -193,6 +207,13 @@ func classifyHTTP(s *shape, verb string) {
 		segs = segs[:last]
 		last--
 	}
+	// GET or POST /things/search: a read of the things.
+	readPath := false
+	if segs[last].lit != "" && last > 0 && segs[last-1].lit != "" && readVerbs[segs[last].lit] {
+		readPath = true
+		segs = segs[:last]
+		last--
+	}
 	item := segs[last].param != ""
 	res := last
 	if item {
@@ -224,7 +245,7 @@ func classifyHTTP(s *shape, verb string) {
 		}
 	case s.tool.Method == "POST":
 		switch {
-		case readVerbs[verb] && !createVerbs[verb]:
+		case readPath || readVerbs[verb] && !createVerbs[verb]:
 			s.kind = List
 			if s.key != "" {
 				s.kind = Get
@@ -260,11 +281,16 @@ func classifyName(s *shape, words []string, verb string) {
 			nouns = append(nouns, w)
 		}
 	}
-	// An id argument naming one of the nouns decides the entity.
-	for _, n := range nouns {
-		if a := s.idArg(n); a != "" && a != "id" {
-			s.entity, s.key = n, a
-			break
+	// An id argument naming one of the nouns, or a run of them
+	// ("cart_item_id" for remove_cart_item), decides the entity; longer
+	// runs first.
+	for size := len(nouns); size >= 1 && s.entity == ""; size-- {
+		for i := 0; i+size <= len(nouns); i++ {
+			n := strings.Join(nouns[i:i+size], "_")
+			if a := s.idArg(n); a != "" && a != "id" {
+				s.entity, s.key = n, a
+				break
+			}
 		}
 	}
 	if s.entity == "" {

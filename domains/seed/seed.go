@@ -53,7 +53,7 @@ func Generate(m *schema.Model, seed int64) []Rows {
 						vals[i] = parent[f.IntRange(0, len(parent)-1)]
 					}
 				default:
-					vals[i] = value(f, t, c)
+					vals[i] = clip(c, value(f, t, c))
 				}
 			}
 			keys = append(keys, vals[0])
@@ -173,6 +173,10 @@ func value(f *gofakeit.Faker, t *schema.Table, c *schema.Column) any {
 		case has("duration", "minutes"):
 			lo, hi = bounds(c, 5, 240)
 		}
+		lo, hi = math.Ceil(lo), math.Floor(hi)
+		if hi < lo {
+			hi = lo
+		}
 		return int64(f.IntRange(int(lo), int(hi)))
 	case "number":
 		switch {
@@ -220,6 +224,9 @@ func value(f *gofakeit.Faker, t *schema.Table, c *schema.Column) any {
 	case has("city", "town"):
 		return f.City()
 	case has("country"):
+		if c.MaxLength != nil && *c.MaxLength <= 3 {
+			return f.CountryAbr()
+		}
 		return f.Country()
 	case has("state", "province", "region") && !has("status"):
 		return f.State()
@@ -271,15 +278,32 @@ func bounds(c *schema.Column, lo, hi float64) (float64, float64) {
 		hi = math.Min(hi, *c.Max)
 	}
 	if hi < lo {
-		if c.Min != nil {
+		// The declared range lies outside the default one: use it.
+		switch {
+		case c.Min != nil:
 			lo = *c.Min
-		}
-		hi = lo
-		if c.Max != nil && *c.Max >= lo {
-			hi = *c.Max
+			hi = lo
+			if c.Max != nil && *c.Max >= lo {
+				hi = *c.Max
+			}
+		default:
+			lo, hi = *c.Max, *c.Max
 		}
 	}
 	return lo, hi
+}
+
+// clip cuts a string to its column's maximum length (enum values are
+// left alone: they are the allowed ones).
+func clip(c *schema.Column, v any) any {
+	s, ok := v.(string)
+	if !ok || c.MaxLength == nil || len(c.Enum) > 0 {
+		return v
+	}
+	if r := []rune(s); len(r) > *c.MaxLength {
+		return strings.TrimSpace(string(r[:max(*c.MaxLength, 0)]))
+	}
+	return v
 }
 
 func round(x float64, digits int) float64 {

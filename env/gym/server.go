@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/simgym/simgym/env"
@@ -75,6 +76,7 @@ func New(m *env.Manager, opt Options) *Server {
 	}
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
+		opt.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	}
 	s := &Server{m: m, opt: opt, mux: http.NewServeMux(), conns: map[*wsConn]struct{}{}}
 	s.up = websocket.Upgrader{

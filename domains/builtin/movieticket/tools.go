@@ -133,9 +133,9 @@ type CreateMovieArgs struct {
 	Title *string `json:"title,omitempty"`
 }
 
-const createMovieSQL = "INSERT INTO \"movy\" (\"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+const createMovieSQL = "INSERT INTO \"movie\" (\"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
-const createMovieRowSQL = "SELECT \"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\" FROM \"movy\" WHERE \"id\" = ?1"
+const createMovieRowSQL = "SELECT \"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\" FROM \"movie\" WHERE \"id\" = ?1"
 
 // createMovie implements create_movie.
 func createMovie(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
@@ -143,7 +143,7 @@ func createMovie(ctx context.Context, db domains.DBTX, args json.RawMessage) (an
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "movy", createMovieSQL, createMovieRowSQL, []string{"id", "age_rating", "director", "genre", "release_date", "runtime_minutes", "spoken_language", "synopsis", "title"}, []any{nil, domains.Val(a.AgeRating), domains.Val(a.Director), domains.Val(a.Genre), domains.Val(a.ReleaseDate), domains.Val(a.RuntimeMinutes), domains.Val(a.SpokenLanguage), domains.Val(a.Synopsis), domains.Val(a.Title)})
+	return domain.Insert(ctx, db, "movie", createMovieSQL, createMovieRowSQL, []string{"id", "age_rating", "director", "genre", "release_date", "runtime_minutes", "spoken_language", "synopsis", "title"}, []any{nil, domains.Val(a.AgeRating), domains.Val(a.Director), domains.Val(a.Genre), domains.Val(a.ReleaseDate), domains.Val(a.RuntimeMinutes), domains.Val(a.SpokenLanguage), domains.Val(a.Synopsis), domains.Val(a.Title)})
 }
 
 // CreateMovieTicketArgs holds the arguments of create_movie_ticket.
@@ -241,7 +241,7 @@ type GetMovieArgs struct {
 	MovieID *string `json:"movie_id,omitempty"`
 }
 
-const getMovieSQL = "SELECT \"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\" FROM \"movy\" WHERE \"id\" = ?1"
+const getMovieSQL = "SELECT \"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\" FROM \"movie\" WHERE \"id\" = ?1"
 
 // getMovie implements get_movie.
 func getMovie(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
@@ -249,7 +249,7 @@ func getMovie(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.GetRow(ctx, db, "movy", getMovieSQL, domains.Val(a.MovieID))
+	return domain.GetRow(ctx, db, "movie", getMovieSQL, domains.Val(a.MovieID))
 }
 
 // GetMovieTicketArgs holds the arguments of get_movie_ticket.
@@ -342,7 +342,7 @@ type ListMoviesArgs struct {
 	SpokenLanguage *string `json:"spoken_language,omitempty"`
 }
 
-const listMoviesSQL = "SELECT \"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\" FROM \"movy\" WHERE (?1 IS NULL OR \"age_rating\" = ?1) AND (?2 IS NULL OR \"director\" = ?2) AND (?3 IS NULL OR \"genre\" = ?3) AND (?4 IS NULL OR \"spoken_language\" = ?4) AND (?5 IS NULL OR \"id\" LIKE ?5 ESCAPE '\\' OR \"age_rating\" LIKE ?5 ESCAPE '\\' OR \"director\" LIKE ?5 ESCAPE '\\' OR \"genre\" LIKE ?5 ESCAPE '\\' OR \"release_date\" LIKE ?5 ESCAPE '\\' OR \"spoken_language\" LIKE ?5 ESCAPE '\\' OR \"synopsis\" LIKE ?5 ESCAPE '\\' OR \"title\" LIKE ?5 ESCAPE '\\') ORDER BY \"id\" LIMIT ?6 OFFSET ?7"
+const listMoviesSQL = "SELECT \"id\", \"age_rating\", \"director\", \"genre\", \"release_date\", \"runtime_minutes\", \"spoken_language\", \"synopsis\", \"title\" FROM \"movie\" WHERE (?1 IS NULL OR \"age_rating\" = ?1) AND (?2 IS NULL OR \"director\" = ?2) AND (?3 IS NULL OR \"genre\" = ?3) AND (?4 IS NULL OR \"spoken_language\" = ?4) AND (?5 IS NULL OR \"id\" LIKE ?5 ESCAPE '\\' OR \"age_rating\" LIKE ?5 ESCAPE '\\' OR \"director\" LIKE ?5 ESCAPE '\\' OR \"genre\" LIKE ?5 ESCAPE '\\' OR \"release_date\" LIKE ?5 ESCAPE '\\' OR \"spoken_language\" LIKE ?5 ESCAPE '\\' OR \"synopsis\" LIKE ?5 ESCAPE '\\' OR \"title\" LIKE ?5 ESCAPE '\\') ORDER BY \"id\" LIMIT ?6 OFFSET ?7"
 
 // listMovies implements list_movies.
 func listMovies(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
@@ -350,7 +350,7 @@ func listMovies(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.ListRows(ctx, db, "movy", listMoviesSQL, domains.Val(a.AgeRating), domains.Val(a.Director), domains.Val(a.Genre), domains.Val(a.SpokenLanguage), domains.Like(a.Q), domains.Limit(a.Limit, 20), int64(0))
+	return domain.ListRows(ctx, db, "movie", listMoviesSQL, domains.Val(a.AgeRating), domains.Val(a.Director), domains.Val(a.Genre), domains.Val(a.SpokenLanguage), domains.Like(a.Q), domains.Limit(a.Limit, 20), int64(0))
 }
 
 // ListShowtimesArgs holds the arguments of list_showtimes.

@@ -1,0 +1,290 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env/client"
+)
+
+// runBench implements `simgym bench gym|pipeline`.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("%w: bench needs a target: gym, search or pipeline", errUsage)
+	}
+	switch args[0] {
+	case "gym":
+		return benchGym(ctx, args[1:], stdout, stderr)
+	case "search":
+		return benchSearch(ctx, args[1:], stdout, stderr)
+	case "pipeline":
+		return benchPipeline(ctx, args[1:], stdout, stderr)
+	}
+	return fmt.Errorf("%w: unknown bench target %q (want gym, search or pipeline)", errUsage, args[0])
+}
+
+// benchGym measures the gym over loopback from this process against a
+// server in a separate process, and the same steps in-process as the
+// baseline.
+func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench gym", flag.ContinueOnError)
+	server := fs.String("server", "", "ws:// URL of a running gym (default: start one in a child process)")
+	episodes := fs.Int("episodes", 64, "concurrent episodes")
+	conns := fs.Int("connections", 8, "websocket connections the episodes share")
+	duration := fs.Duration("duration", 5*time.Second, "how long each phase runs")
+	idle := fs.Int("idle-episodes", 2000, "episodes opened to measure memory per episode")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	url := *server
+	if url == "" {
+		child, addr, err := startServer(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			_ = child.Process.Signal(os.Interrupt)
+			_ = child.Wait()
+		}()
+		url = "ws://" + addr + "/v1/gym"
+	}
+	httpBase := "http" + strings.TrimPrefix(url, "ws")
+	httpBase = strings.TrimSuffix(httpBase, "/v1/gym")
+	d := benchDomain()
+	if d == nil {
+		return fmt.Errorf("no domain with a list tool to benchmark")
+	}
+	listTool := listToolOf(d)
+	clients := make([]*client.Client, *conns)
+	for i := range clients {
+		c, err := client.Dial(ctx, url, client.Options{Token: os.Getenv("SIMGYM_TOKEN")})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		clients[i] = c
+	}
+	// Steps: each worker holds one episode and steps a read tool.
+	eps := make([]string, *episodes)
+	for i := range eps {
+		seed := int64(i % 8)
+		r, err := clients[i%len(clients)].Reset(ctx, d.Name, "", &seed)
+		if err != nil {
+			return err
+		}
+		eps[i] = r.Episode
+	}
+	action := client.Call(listTool, map[string]any{"limit": 5})
+	steps, lat, err := loadPhase(ctx, *duration, *episodes, func(i int) error {
+		_, err := clients[i%len(clients)].Step(ctx, eps[i], action)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// Resets: reset then close, as GRPO groups do.
+	resets, _, err := loadPhase(ctx, *duration, *episodes, func(i int) error {
+		seed := int64(i % 8)
+		c := clients[i%len(clients)]
+		r, err := c.Reset(ctx, d.Name, "", &seed)
+		if err != nil {
+			return err
+		}
+		return c.CloseEpisode(ctx, r.Episode)
+	})
+	if err != nil {
+		return err
+	}
+	// Memory per open episode, from the server's resident memory.
+	before, err := residentBytes(httpBase)
+	if err != nil {
+		return err
+	}
+	opened := make([]string, 0, *idle)
+	for i := 0; i < *idle; i++ {
+		seed := int64(i % 8)
+		c := clients[i%len(clients)]
+		r, err := c.Reset(ctx, d.Name, "", &seed)
+		if err != nil {
+			return err
+		}
+		opened = append(opened, r.Episode)
+	}
+	after, err := residentBytes(httpBase)
+	if err != nil {
+		return err
+	}
+	for i, ep := range opened {
+		_ = clients[i%len(clients)].CloseEpisode(ctx, ep)
+	}
+	// Baseline: the same steps in-process, no server.
+	base, err := inProcessSteps(ctx, d, listTool, *duration, *episodes)
+	if err != nil {
+		return err
+	}
+	sps := float64(steps) / duration.Seconds()
+	summary := map[string]any{
+		"steps_per_s":          round3(sps),
+		"resets_per_s":         round3(float64(resets) / duration.Seconds()),
+		"p50_ms":               round3(percentile(lat, 0.50)),
+		"p99_ms":               round3(percentile(lat, 0.99)),
+		"bytes_per_episode":    max(int64(0), (after-before)/int64(*idle)),
+		"episodes":             *episodes,
+		"baseline":             "the same steps in-process, no server",
+		"baseline_steps_per_s": round3(base),
+		"ratio_to_baseline":    round3(sps / base),
+		"domain":               d.Name,
+		"tool":                 listTool,
+	}
+	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "bytes_per_episode", "episodes", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
+}
+
+// startServer runs `simgym serve` on a free loopback port in a child
+// process and returns its address.
+func startServer(ctx context.Context, stderr io.Writer) (*exec.Cmd, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd := exec.CommandContext(ctx, self, "serve", "--addr", "127.0.0.1:0", "--json", "--tasks-per-env", "1", "--max-episodes", "100000", "--max-episodes-per-connection", "100000", "--max-steps", "0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return nil, "", fmt.Errorf("start server: %w", err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		return nil, "", fmt.Errorf("start server: %w", err)
+	}
+	var hello struct {
+		Addr string `json:"addr"`
+	}
+	if err := json.Unmarshal([]byte(line), &hello); err != nil {
+		_ = cmd.Process.Kill()
+		return nil, "", fmt.Errorf("start server: %q: %w", line, err)
+	}
+	return cmd, hello.Addr, nil
+}
+
+// loadPhase runs fn from n workers for d and returns the calls made and
+// their latencies in milliseconds.
+func loadPhase(ctx context.Context, d time.Duration, n int, fn func(i int) error) (int64, []float64, error) {
+	var count atomic.Int64
+	var mu sync.Mutex
+	var lat []float64
+	var firstErr error
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]float64, 0, 4096)
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				t0 := time.Now()
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				local = append(local, float64(time.Since(t0).Microseconds())/1000)
+				count.Add(1)
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return count.Load(), lat, firstErr
+}
+
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	return xs[min(len(xs)-1, int(p*float64(len(xs))))]
+}
+
+// residentBytes reads process_resident_memory_bytes from /metrics.
+func residentBytes(base string) (int64, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, fmt.Errorf("read metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return int64(f), err
+		}
+	}
+	return 0, fmt.Errorf("read metrics: no process_resident_memory_bytes")
+}
+
+// inProcessSteps runs the same read step straight on domain databases.
+func inProcessSteps(ctx context.Context, d *domains.Domain, tool string, dur time.Duration, n int) (float64, error) {
+	dbs := make([]*sql.DB, n)
+	for i := range dbs {
+		db, err := d.NewDB(ctx, int64(i%8))
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	args := json.RawMessage(`{"limit":5}`)
+	count, _, err := loadPhase(ctx, dur, n, func(i int) error {
+		_, err := d.Call(ctx, dbs[i], tool, args)
+		return err
+	})
+	return float64(count) / dur.Seconds(), err
+}
+
+// benchDomain picks the default world's first domain with a list tool.
+func benchDomain() *domains.Domain {
+	for _, d := range domains.All() {
+		if listToolOf(d) != "" {
+			return d
+		}
+	}
+	return nil
+}
+
+func listToolOf(d *domains.Domain) string {
+	for _, op := range d.Model.Ops {
+		if op.Kind == "list" {
+			for _, a := range op.Args {
+				if a.Name == "limit" {
+					return op.Tool
+				}
+			}
+		}
+	}
+	return ""
+}
