@@ -78,6 +78,7 @@ type Episode struct {
 	Start  time.Time
 	mu     sync.Mutex
 	db     *sql.DB
+	stmts  *domains.StmtCache
 	turns  []Turn
 	calls  int // tool calls so far, for process signals
 	done   bool
@@ -122,6 +123,10 @@ func (e *Episode) step(ctx context.Context, a Action, maxSteps int) (StepResult,
 	}
 	e.last = time.Now()
 	d := e.Env.Domain
+	if e.stmts == nil {
+		e.stmts = domains.NewStmtCache(e.db)
+	}
+	ctx = domains.WithStmtCache(ctx, e.stmts)
 	switch {
 	case a.Answer != nil:
 		res, err := task.Evaluate(ctx, d, e.db, e.Task, *a.Answer)
@@ -167,6 +172,10 @@ func (e *Episode) step(ctx context.Context, a Action, maxSteps int) (StepResult,
 func (e *Episode) close() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.stmts != nil {
+		e.stmts.Close()
+		e.stmts = nil
+	}
 	if e.db != nil {
 		e.db.Close()
 		e.db = nil
