@@ -50,6 +50,8 @@ type Tool struct {
 	Handler Handler
 
 	validator validator
+	// overridden marks a hand-written handler, which may do anything.
+	overridden bool
 }
 
 // Domain is one simulated world: its schema, tools and seed.
@@ -116,7 +118,7 @@ func (d *Domain) applyOverrides() {
 		found := false
 		for _, t := range d.Tools {
 			if t.Name == name {
-				t.Handler, found = h, true
+				t.Handler, t.overridden, found = h, true, true
 			}
 		}
 		if !found {
@@ -186,6 +188,36 @@ func IsToolError(err error) bool {
 	return errors.As(err, &te)
 }
 
+// isRead reports whether a tool only reads (by its inferred kind).
+func (d *Domain) isRead(name string) bool {
+	if d.Model == nil {
+		return false
+	}
+	op := d.Model.Op(name)
+	return op != nil && !op.Kind.IsWrite()
+}
+
+// callRead runs a generated read tool outside a transaction.
+func (d *Domain) callRead(ctx context.Context, t *Tool, db DBTX, args json.RawMessage) (result json.RawMessage, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Tool: t.Name, Value: r}
+			result = nil
+		}
+	}()
+	out, err := t.Handler(ctx, db, args)
+	if err != nil {
+		return nil, err
+	}
+	data, ok := out.(json.RawMessage)
+	if !ok {
+		if data, err = json.Marshal(out); err != nil {
+			return nil, fmt.Errorf("%s: encode result: %w", t.Name, err)
+		}
+	}
+	return data, nil
+}
+
 // PanicError reports a tool that panicked; Call recovers it so the
 // server goes on.
 type PanicError struct {
@@ -219,6 +251,13 @@ func (d *Domain) Call(ctx context.Context, db *sql.DB, name string, args json.Ra
 	if cache != nil {
 		cache.prepare(ctx)
 	}
+	d.mu.Lock()
+	rules := d.rules[name]
+	d.mu.Unlock()
+	if cache != nil && len(rules) == 0 && !t.overridden && d.isRead(name) {
+		// A generated read runs one SELECT: no transaction is needed.
+		return d.callRead(ctx, t, cachedDB{db: db, cache: cache}, args)
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: begin: %w", name, err)
@@ -236,9 +275,6 @@ func (d *Domain) Call(ctx context.Context, db *sql.DB, name string, args json.Ra
 	if cache != nil {
 		run = cachedTx{tx: tx, cache: cache}
 	}
-	d.mu.Lock()
-	rules := d.rules[name]
-	d.mu.Unlock()
 	for _, r := range rules {
 		if err := r(ctx, run, decoded); err != nil {
 			return nil, err

@@ -99,3 +99,39 @@ func (c cachedTx) QueryRowContext(ctx context.Context, query string, args ...any
 	}
 	return c.tx.QueryRowContext(ctx, query, args...)
 }
+
+// cachedDB runs statements outside a transaction through a StmtCache,
+// preparing them at once (no transaction holds the connection).
+type cachedDB struct {
+	db    *sql.DB
+	cache *StmtCache
+}
+
+func (c cachedDB) prepared(ctx context.Context, query string) *sql.Stmt {
+	if st := c.cache.stmt(query); st != nil {
+		return st
+	}
+	c.cache.prepare(ctx)
+	return c.cache.stmt(query)
+}
+
+func (c cachedDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := c.prepared(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return c.db.ExecContext(ctx, query, args...)
+}
+
+func (c cachedDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.db.QueryContext(ctx, query, args...)
+}
+
+func (c cachedDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.db.QueryRowContext(ctx, query, args...)
+}

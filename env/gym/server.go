@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -294,11 +295,21 @@ func encode(r Reply) []byte {
 func (s *Server) handle(ctx context.Context, owner uint64, req *Request) []byte {
 	start := time.Now()
 	defer func() { s.met.latency.WithLabelValues(req.Op).Observe(time.Since(start).Seconds()) }()
-	reply, err := s.dispatch(ctx, owner, req)
+	var data []byte
+	var reply Reply
+	var err error
+	if req.Op == "step" {
+		data, err = s.step(ctx, owner, req)
+	} else {
+		reply, err = s.dispatch(ctx, owner, req)
+	}
 	if err != nil {
 		code := codeOf(err)
 		s.met.errors.WithLabelValues(code).Inc()
 		return encode(Reply{ID: req.ID, Error: &ErrorBody{Code: code, Message: err.Error()}})
+	}
+	if data != nil {
+		return data
 	}
 	reply.ID = req.ID
 	return encode(reply)
@@ -341,6 +352,37 @@ func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Repl
 		return Reply{Episode: req.Episode}, nil
 	}
 	return Reply{}, perr(CodeUnknownOp, "unknown op %q", req.Op)
+}
+
+// step answers a step, writing the reply by hand: steps are the hot path,
+// and the observation is JSON already.
+func (s *Server) step(ctx context.Context, owner uint64, req *Request) ([]byte, error) {
+	r, err := s.m.Step(ctx, owner, req.Episode, *req.Action)
+	if err != nil {
+		return nil, err
+	}
+	s.met.steps.Inc()
+	info, err := json.Marshal(r.Info)
+	if err != nil {
+		return nil, fmt.Errorf("encode step info: %w", err)
+	}
+	ep, _ := json.Marshal(req.Episode)
+	b := make([]byte, 0, len(r.Observation)+len(info)+len(req.ID)+len(ep)+96)
+	b = append(b, `{"id":`...)
+	b = append(b, req.ID...)
+	b = append(b, `,"episode":`...)
+	b = append(b, ep...)
+	b = append(b, `,"observation":`...)
+	b = append(b, r.Observation...)
+	b = append(b, `,"reward":`...)
+	b = strconv.AppendFloat(b, r.Reward, 'g', -1, 64)
+	b = append(b, `,"done":`...)
+	b = strconv.AppendBool(b, r.Done)
+	b = append(b, `,"truncated":`...)
+	b = strconv.AppendBool(b, r.Truncated)
+	b = append(b, `,"info":`...)
+	b = append(b, info...)
+	return append(b, '}'), nil
 }
 
 // Shutdown stops taking requests, lets in-flight ones finish (until ctx

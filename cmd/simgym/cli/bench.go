@@ -258,9 +258,15 @@ func inProcessSteps(ctx context.Context, d *domains.Domain, tool string, dur tim
 		defer db.Close()
 		dbs[i] = db
 	}
+	ctxs := make([]context.Context, n)
+	for i, db := range dbs {
+		c := domains.NewStmtCache(db)
+		defer c.Close()
+		ctxs[i] = domains.WithStmtCache(ctx, c)
+	}
 	args := json.RawMessage(`{"limit":5}`)
 	count, _, err := loadPhase(ctx, dur, n, func(i int) error {
-		_, err := d.Call(ctx, dbs[i], tool, args)
+		_, err := d.Call(ctxs[i], dbs[i], tool, args)
 		return err
 	})
 	return float64(count) / dur.Seconds(), err

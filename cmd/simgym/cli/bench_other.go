@@ -63,8 +63,3 @@ func benchPipeline(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	return writeSummary(stdout, *asJSON, []string{"tools", "domains", "modularity", "nmi", "read_seconds", "seconds", "peak_heap_bytes"}, summary)
 }
-
-// benchSearch is filled in by the search index; see corpus/index.
-var benchSearch = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return fmt.Errorf("bench search: no search index is built into this binary yet")
-}

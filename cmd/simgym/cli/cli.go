@@ -29,6 +29,7 @@ func commands() []command {
 		{"domains", "read API specs, link tools by parameter similarity, cluster them into domains", runDomains},
 		{"generate", "write a world's Go module: schema, tool code and seed per domain", runGenerate},
 		{"check", "call every tool with valid and invalid arguments on seeded state", runCheck},
+		{"corpus", "index Wikipedia dumps and JSONL passages for search", runCorpus},
 		{"bench", "run the project's benchmarks: gym, search, pipeline", runBench},
 		{"tasks", "sample verifiable tasks as walks over the tool graph, with ground truth", runTasks},
 	}

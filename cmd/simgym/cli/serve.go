@@ -8,9 +8,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/simgym/simgym/corpus/index"
+	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
@@ -31,6 +37,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxSteps := fs.Int("max-steps", env.DefaultLimits.MaxSteps, "tool calls per episode before it is truncated")
 	maxMsg := fs.Int64("max-message-bytes", 1<<20, "largest request")
 	idle := fs.Duration("idle-timeout", env.DefaultLimits.IdleTimeout, "close episodes idle this long")
+	pprofOn := fs.Bool("pprof", false, "serve Go's profiler at /debug/pprof/ (for performance work)")
+	indexDir := fs.String("index", "", "search index (simgym corpus build) to serve at POST /retrieve")
 	asJSON := fs.Bool("json", false, "print a JSON line with the address once listening")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -75,7 +83,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		m.OnFinish = rec.Add
 	}
-	g := gym.New(m, gym.Options{Token: *token, MaxMessageBytes: *maxMsg})
+	gopt := gym.Options{Token: *token, MaxMessageBytes: *maxMsg}
+	if *indexDir != "" {
+		x, err := index.Open(*indexDir)
+		if err != nil {
+			return err
+		}
+		defer x.Close()
+		gopt.Registry = prometheus.NewRegistry()
+		gopt.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+		gopt.Registry.MustRegister(x.Collectors()...)
+		gopt.Retrieve = web.RetrieveHandler(x, web.RetrieveOptions{})
+	}
+	if *pprofOn {
+		gopt.Extra = map[string]http.Handler{"/debug/pprof/": http.HandlerFunc(pprof.Index), "/debug/pprof/profile": http.HandlerFunc(pprof.Profile)}
+	}
+	g := gym.New(m, gopt)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)

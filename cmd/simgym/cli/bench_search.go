@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/simgym/simgym/corpus/index"
+	"github.com/simgym/simgym/corpus/index/indextest"
+	"github.com/simgym/simgym/corpus/web"
+)
+
+// benchSearch measures POST /retrieve over HTTP from this process against
+// a server in a separate process: uncached (every query new) and cached
+// (a small set of queries asked again and again, as RL groups do).
+func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench search", flag.ContinueOnError)
+	dir := fs.String("index", "", "index to serve (default: build one of --docs generated articles in a temp folder)")
+	docs := fs.Int("docs", 100000, "generated articles, without --index")
+	duration := fs.Duration("duration", 5*time.Second, "how long each phase runs")
+	concurrency := fs.Int("concurrency", 8, "requests in flight")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	buildSecs := 0.0
+	if *dir == "" {
+		tmp, err := os.MkdirTemp("", "simgym-bench-search-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		*dir = filepath.Join(tmp, "index")
+		fmt.Fprintf(stderr, "building an index of %d generated articles\n", *docs)
+		st, err := index.Build(ctx, *dir, indextest.Docs(*docs, 1), index.BuildOptions{})
+		if err != nil {
+			return err
+		}
+		buildSecs = st.Seconds
+	}
+	x, err := index.Open(*dir)
+	if err != nil {
+		return err
+	}
+	n := x.Info().Documents
+	x.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, self, "serve", "--addr", "127.0.0.1:0", "--json", "--tasks-per-env", "1", "--index", *dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
+	var hello struct {
+		Addr string `json:"addr"`
+	}
+	if err := json.Unmarshal([]byte(line), &hello); err != nil {
+		return fmt.Errorf("start server: %q: %w", line, err)
+	}
+	url := "http://" + hello.Addr + "/retrieve"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	uncached, err := web.Load(ctx, client, url, indextest.Queries(2_000_000, max(n, 1), 7), web.LoadOptions{Concurrency: *concurrency, Duration: *duration})
+	if err != nil {
+		return err
+	}
+	cached, err := web.Load(ctx, client, url, indextest.Queries(64, max(n, 1), 7), web.LoadOptions{Concurrency: *concurrency, Duration: *duration})
+	if err != nil {
+		return err
+	}
+	summary := map[string]any{
+		"qps": round3(uncached.QPS), "p50_ms": round3(uncached.P50ms), "p99_ms": round3(uncached.P99ms),
+		"cached_qps": round3(cached.QPS), "cached_p50_ms": round3(cached.P50ms), "cached_p99_ms": round3(cached.P99ms),
+		"documents": n, "errors": uncached.Errors + cached.Errors, "build_seconds": round3(buildSecs),
+		"concurrency": *concurrency,
+	}
+	return writeSummary(stdout, *asJSON, []string{"qps", "p50_ms", "p99_ms", "cached_qps", "cached_p50_ms", "cached_p99_ms", "documents", "errors", "build_seconds", "concurrency"}, summary)
+}
