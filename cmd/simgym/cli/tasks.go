@@ -45,24 +45,67 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var all []*task.Task
 	var stats task.Stats
 	bar := newProgress(stderr, *n, "sampling tasks")
-	for i, d := range ds {
-		if want[i] == 0 {
-			continue
+	samplers := make([]*task.Sampler, len(ds))
+	got := make([][]*task.Task, len(ds))
+	// Rounds: each domain is asked for its share; what some domains cannot
+	// give is asked again of those that gave all they were asked for.
+	for round := 0; round < 8; round++ {
+		progress := false
+		for i, d := range ds {
+			if want[i] == 0 {
+				continue
+			}
+			if samplers[i] == nil {
+				samplers[i] = task.NewSampler(d, task.Options{Seed: *seed, StateSeed: *stateSeed})
+			}
+			ts, err := samplers[i].Sample(ctx, want[i])
+			if err != nil {
+				return fmt.Errorf("sample %s: %w", d.Name, err)
+			}
+			got[i] = append(got[i], ts...)
+			progress = progress || len(ts) > 0
+			if bar != nil {
+				_ = bar.Add(len(ts))
+			}
+			if len(ts) < want[i] {
+				want[i] = -1 // exhausted
+			} else {
+				want[i] = 0
+			}
 		}
-		s := task.NewSampler(d, task.Options{Seed: *seed, StateSeed: *stateSeed})
-		ts, err := s.Sample(ctx, want[i])
-		if err != nil {
-			return fmt.Errorf("sample %s: %w", d.Name, err)
+		short := *n
+		for i := range got {
+			short -= len(got[i])
 		}
-		all = append(all, ts...)
-		st := s.Stats()
-		stats.Tried += st.Tried
-		stats.Failed += st.Failed
-		stats.Degenerate += st.Degenerate
-		stats.Duplicate += st.Duplicate
-		stats.Unverified += st.Unverified
-		if bar != nil {
-			_ = bar.Add(len(ts))
+		if short <= 0 || !progress {
+			break
+		}
+		var open []int
+		for i := range want {
+			if want[i] == 0 {
+				open = append(open, i)
+			}
+		}
+		if len(open) == 0 {
+			break
+		}
+		for k := 0; k < short; k++ {
+			want[open[k%len(open)]]++
+		}
+	}
+	for i := range ds {
+		for k, t := range got[i] {
+			// Ids stay unique across rounds.
+			t.ID = fmt.Sprintf("%s-%d-%03d", ds[i].Name, *seed, k)
+		}
+		all = append(all, got[i]...)
+		if samplers[i] != nil {
+			st := samplers[i].Stats()
+			stats.Tried += st.Tried
+			stats.Failed += st.Failed
+			stats.Degenerate += st.Degenerate
+			stats.Duplicate += st.Duplicate
+			stats.Unverified += st.Unverified
 		}
 	}
 	// Verify what is written, independently of sampling.
