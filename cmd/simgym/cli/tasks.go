@@ -52,7 +52,7 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for round := 0; round < 8; round++ {
 		progress := false
 		for i, d := range ds {
-			if want[i] == 0 {
+			if want[i] <= 0 {
 				continue
 			}
 			if samplers[i] == nil {
