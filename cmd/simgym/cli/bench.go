@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -98,6 +99,10 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	serverP99, err := serverQuantile(httpBase, "step", 0.99)
+	if err != nil {
+		return err
+	}
 	// Resets: reset then close, as GRPO groups do.
 	resets, _, err := loadPhase(ctx, *duration, *episodes, func(i int) error {
 		seed := int64(i % 8)
@@ -144,6 +149,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"resets_per_s":         round3(float64(resets) / duration.Seconds()),
 		"p50_ms":               round3(percentile(lat, 0.50)),
 		"p99_ms":               round3(percentile(lat, 0.99)),
+		"server_p99_ms":        round3(serverP99 * 1000),
 		"bytes_per_episode":    max(int64(0), (after-before)/int64(*idle)),
 		"episodes":             *episodes,
 		"baseline":             "the same steps in-process, no server",
@@ -152,7 +158,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"domain":               d.Name,
 		"tool":                 listTool,
 	}
-	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "bytes_per_episode", "episodes", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
+	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
 }
 
 // startServer runs `simgym serve` on a free loopback port in a child
@@ -245,6 +251,49 @@ func residentBytes(base string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("read metrics: no process_resident_memory_bytes")
+}
+
+// serverQuantile estimates a quantile of the server's own request
+// latency for an op from its Prometheus histogram (upper bucket bound).
+func serverQuantile(base, op string, q float64) (float64, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, fmt.Errorf("read metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	type bucket struct{ le, n float64 }
+	var bs []bucket
+	prefix := `simgym_request_seconds_bucket{op="` + op + `",le="`
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), prefix)
+		if !ok {
+			continue
+		}
+		le, count, ok := strings.Cut(rest, `"} `)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseFloat(count, 64)
+		if err != nil {
+			continue
+		}
+		bound, err := strconv.ParseFloat(le, 64)
+		if err != nil {
+			bound = math.Inf(1)
+		}
+		bs = append(bs, bucket{bound, n})
+	}
+	if len(bs) == 0 {
+		return 0, fmt.Errorf("read metrics: no %s latency histogram", op)
+	}
+	total := bs[len(bs)-1].n
+	for _, b := range bs {
+		if b.n >= q*total {
+			return b.le, nil
+		}
+	}
+	return math.Inf(1), nil
 }
 
 // inProcessSteps runs the same read step straight on domain databases.
