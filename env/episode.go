@@ -7,7 +7,6 @@ package env
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,26 +65,42 @@ type StepInfo struct {
 	ToolError bool         `json:"tool_error,omitempty"`
 	Signal    *task.Step   `json:"signal,omitempty"`
 	Result    *task.Result `json:"result,omitempty"`
+	// Score is a non-domain world's account of the reward.
+	Score any `json:"score,omitempty"`
 	// Reason says why the episode ended: answer, step_limit.
 	Reason string `json:"reason,omitempty"`
 }
 
 // Episode is one agent's run of a task.
 type Episode struct {
-	ID     string
-	Env    *Environment
-	Task   *task.Task
-	Start  time.Time
-	mu     sync.Mutex
-	db     *sql.DB
-	stmts  *domains.StmtCache
-	turns  []Turn
-	calls  int // tool calls so far, for process signals
-	done   bool
-	result *task.Result
-	last   time.Time
-	owner  uint64
+	ID string
+	// EnvName names the environment.
+	EnvName string
+	Start   time.Time
+	info    WorldInfo
+	mu      sync.Mutex
+	run     Run
+	taskID  string
+	instr   string
+	turns   []Turn
+	calls   int // tool calls so far, for process signals
+	done    bool
+	outcome *Outcome
+	last    time.Time
+	owner   uint64
 }
+
+func newEpisode(id string, info WorldInfo, run Run, owner uint64) *Episode {
+	now := time.Now()
+	return &Episode{ID: id, EnvName: info.Name, Start: now, info: info, run: run,
+		taskID: run.TaskID(), instr: run.Instruction(), last: now, owner: owner}
+}
+
+// TaskID is the episode's task.
+func (e *Episode) TaskID() string { return e.taskID }
+
+// Instruction is what the user asked for.
+func (e *Episode) Instruction() string { return e.instr }
 
 // Turns returns a copy of the episode's history.
 func (e *Episode) Turns() []Turn {
@@ -94,11 +109,11 @@ func (e *Episode) Turns() []Turn {
 	return append([]Turn(nil), e.turns...)
 }
 
-// Result returns the episode's final score, or nil while it runs.
-func (e *Episode) Result() *task.Result {
+// Outcome returns how the episode ended, or nil while it runs.
+func (e *Episode) Outcome() *Outcome {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.result
+	return e.outcome
 }
 
 // Done reports whether the episode has ended.
@@ -110,7 +125,17 @@ func (e *Episode) Done() bool {
 
 // Observation returns what the agent sees at reset.
 func (e *Episode) Observation() Observation {
-	return Observation{Instruction: e.Task.Instruction, Tools: e.Env.Domain.OpenAITools()}
+	return Observation{Instruction: e.instr, Tools: e.info.Tools}
+}
+
+// finish ends the episode with an answer; e.mu is held.
+func (e *Episode) finish(ctx context.Context, answer string) (Outcome, error) {
+	out, err := e.run.Finish(ctx, answer)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("episode %s: %w", e.ID, err)
+	}
+	e.done, e.outcome = true, &out
+	return out, nil
 }
 
 // step runs one action. maxSteps bounds tool calls; reaching it ends the
@@ -122,63 +147,71 @@ func (e *Episode) step(ctx context.Context, a Action, maxSteps int) (StepResult,
 		return StepResult{}, fmt.Errorf("episode %s: %w", e.ID, ErrEpisodeDone)
 	}
 	e.last = time.Now()
-	d := e.Env.Domain
-	if e.stmts == nil {
-		e.stmts = domains.NewStmtCache(e.db)
-	}
-	ctx = domains.WithStmtCache(ctx, e.stmts)
 	switch {
 	case a.Answer != nil:
-		res, err := task.Evaluate(ctx, d, e.db, e.Task, *a.Answer)
+		out, err := e.finish(ctx, *a.Answer)
 		if err != nil {
-			return StepResult{}, fmt.Errorf("episode %s: %w", e.ID, err)
+			return StepResult{}, err
 		}
-		e.done, e.result = true, &res
 		obs, _ := json.Marshal(map[string]string{"status": "episode finished"})
 		e.turns = append(e.turns, Turn{Action: a, Observation: obs})
-		return StepResult{Observation: obs, Reward: res.Reward, Done: true, Info: StepInfo{Step: len(e.turns), Result: &res, Reason: "answer"}}, nil
+		return StepResult{Observation: obs, Reward: out.Reward, Done: true,
+			Info: StepInfo{Step: len(e.turns), Result: out.Result, Score: out.Score, Reason: "answer"}}, nil
 	case a.Tool == "":
 		return StepResult{}, fmt.Errorf("%w: an action needs a tool or an answer", ErrBadAction)
 	}
-	sig := task.StepSignal(e.Task, e.calls, task.Action{Tool: a.Tool, Arguments: a.Arguments})
+	out, sig, err := e.run.Call(ctx, e.calls, a.Tool, a.Arguments)
 	e.calls++
-	out, err := d.Call(ctx, e.db, a.Tool, a.Arguments)
-	info := StepInfo{Step: len(e.turns) + 1, Signal: &sig}
-	toolErr := false
+	info := StepInfo{Step: len(e.turns) + 1, Signal: sig}
 	switch {
 	case err == nil:
 	case domains.IsToolError(err):
-		toolErr = true
+		info.ToolError = true
 		out, _ = json.Marshal(map[string]string{"error": err.Error()})
 	default:
 		return StepResult{}, fmt.Errorf("episode %s: %s: %w", e.ID, a.Tool, err)
 	}
-	info.ToolError = toolErr
-	e.turns = append(e.turns, Turn{Action: a, Observation: out, Error: toolErr})
+	e.turns = append(e.turns, Turn{Action: a, Observation: out, Error: info.ToolError})
 	r := StepResult{Observation: out, Info: info}
 	if maxSteps > 0 && e.calls >= maxSteps {
-		res, err := task.Evaluate(ctx, d, e.db, e.Task, "")
+		res, err := e.finish(ctx, "")
 		if err != nil {
-			return StepResult{}, fmt.Errorf("episode %s: %w", e.ID, err)
+			return StepResult{}, err
 		}
-		e.done, e.result = true, &res
 		r.Done, r.Truncated, r.Reward = true, true, res.Reward
-		r.Info.Result, r.Info.Reason = &res, "step_limit"
+		r.Info.Result, r.Info.Score, r.Info.Reason = res.Result, res.Score, "step_limit"
 	}
 	return r, nil
 }
 
-// close frees the episode's database.
+// fork copies the episode into a new one owned by owner.
+func (e *Episode) fork(ctx context.Context, id string, owner uint64) (*Episode, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.run == nil {
+		return nil, fmt.Errorf("episode %s: %w", e.ID, ErrEpisodeDone)
+	}
+	run, err := e.run.Fork(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fork %s: %w", e.ID, err)
+	}
+	f := newEpisode(id, e.info, run, owner)
+	f.turns = append([]Turn(nil), e.turns...)
+	f.calls, f.done = e.calls, e.done
+	if e.outcome != nil {
+		o := *e.outcome
+		f.outcome = &o
+	}
+	return f, nil
+}
+
+// close frees the episode's state.
 func (e *Episode) close() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.stmts != nil {
-		e.stmts.Close()
-		e.stmts = nil
-	}
-	if e.db != nil {
-		e.db.Close()
-		e.db = nil
+	if e.run != nil {
+		e.run.Close()
+		e.run = nil
 	}
 	e.done = true
 }

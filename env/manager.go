@@ -99,6 +99,7 @@ var DefaultLimits = Limits{MaxEpisodes: 20000, MaxEpisodesPerOwner: 4096, MaxSte
 // Manager holds the open episodes of every environment.
 type Manager struct {
 	envs   map[string]*Environment
+	worlds map[string]World
 	names  []string
 	limits Limits
 
@@ -114,23 +115,48 @@ type Manager struct {
 
 // NewManager serves the environments under the limits.
 func NewManager(envs []*Environment, lim Limits) *Manager {
-	m := &Manager{envs: map[string]*Environment{}, limits: lim, episodes: map[string]*Episode{}, perOwner: map[uint64]int{}}
+	m := &Manager{envs: map[string]*Environment{}, worlds: map[string]World{}, limits: lim, episodes: map[string]*Episode{}, perOwner: map[uint64]int{}}
 	for _, e := range envs {
 		m.envs[e.Name] = e
+		m.worlds[e.Name] = e
 		m.names = append(m.names, e.Name)
 	}
 	sort.Strings(m.names)
 	return m
 }
 
+// AddWorld serves another kind of world (such as the offline web) beside
+// the domain environments. Call it before serving.
+func (m *Manager) AddWorld(w World) error {
+	name := w.Info().Name
+	if _, dup := m.worlds[name]; dup {
+		return fmt.Errorf("add world: duplicate environment %q", name)
+	}
+	m.worlds[name] = w
+	m.names = append(m.names, name)
+	sort.Strings(m.names)
+	return nil
+}
+
+// Worlds returns every environment, sorted by name.
+func (m *Manager) Worlds() []World {
+	out := make([]World, len(m.names))
+	for i, n := range m.names {
+		out[i] = m.worlds[n]
+	}
+	return out
+}
+
 // Limits returns the manager's limits.
 func (m *Manager) Limits() Limits { return m.limits }
 
-// Envs returns the environments, sorted by name.
+// Envs returns the domain environments, sorted by name.
 func (m *Manager) Envs() []*Environment {
-	out := make([]*Environment, len(m.names))
-	for i, n := range m.names {
-		out[i] = m.envs[n]
+	var out []*Environment
+	for _, n := range m.names {
+		if e := m.envs[n]; e != nil {
+			out = append(out, e)
+		}
 	}
 	return out
 }
@@ -170,11 +196,11 @@ func (m *Manager) add(e *Episode) error {
 	return nil
 }
 
-// Reset starts an episode of env on a task given by id, or sampled from
-// a seed.
+// Reset starts an episode of env on a task given by id, or chosen by a
+// seed.
 func (m *Manager) Reset(ctx context.Context, owner uint64, envName, taskID string, seed *int64) (*Episode, error) {
-	env := m.envs[envName]
-	if env == nil {
+	w := m.worlds[envName]
+	if w == nil {
 		return nil, fmt.Errorf("%w %q (have %d environments)", ErrUnknownEnv, envName, len(m.names))
 	}
 	m.mu.RLock()
@@ -183,18 +209,13 @@ func (m *Manager) Reset(ctx context.Context, owner uint64, envName, taskID strin
 	if err != nil {
 		return nil, err
 	}
-	t, err := env.taskFor(ctx, taskID, seed)
+	run, err := w.Start(ctx, taskID, seed)
 	if err != nil {
 		return nil, err
 	}
-	db, err := env.Domain.NewDB(ctx, t.StateSeed)
-	if err != nil {
-		return nil, fmt.Errorf("reset %s: %w", envName, err)
-	}
-	now := time.Now()
-	e := &Episode{ID: fmt.Sprintf("ep-%d", m.seq.Add(1)), Env: env, Task: t, Start: now, db: db, last: now, owner: owner}
+	e := newEpisode(fmt.Sprintf("ep-%d", m.seq.Add(1)), w.Info(), run, owner)
 	if err := m.add(e); err != nil {
-		db.Close()
+		run.Close()
 		return nil, err
 	}
 	return e, nil
@@ -237,31 +258,12 @@ func (m *Manager) Fork(ctx context.Context, owner uint64, id string) (*Episode, 
 	if err != nil {
 		return nil, err
 	}
-	src.mu.Lock()
-	if src.db == nil {
-		src.mu.Unlock()
-		return nil, fmt.Errorf("episode %s: %w", id, ErrEpisodeDone)
-	}
-	snap, err := domains.Serialize(ctx, src.db)
-	turns := append([]Turn(nil), src.turns...)
-	calls, done, result := src.calls, src.done, src.result
-	src.mu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("fork %s: %w", id, err)
-	}
-	db, err := domains.OpenMemory()
+	e, err := src.fork(ctx, fmt.Sprintf("ep-%d", m.seq.Add(1)), owner)
 	if err != nil {
 		return nil, err
 	}
-	if err := domains.Deserialize(ctx, db, snap); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("fork %s: %w", id, err)
-	}
-	now := time.Now()
-	e := &Episode{ID: fmt.Sprintf("ep-%d", m.seq.Add(1)), Env: src.Env, Task: src.Task, Start: now, db: db,
-		turns: turns, calls: calls, done: done, result: result, last: now, owner: owner}
 	if err := m.add(e); err != nil {
-		db.Close()
+		e.close()
 		return nil, err
 	}
 	return e, nil

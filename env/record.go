@@ -84,13 +84,17 @@ func (r *Recorder) loop() {
 
 // Add queues a finished episode for writing.
 func (r *Recorder) Add(e *Episode) {
-	res := e.Result()
-	rec := Record{Episode: e.ID, Env: e.Env.Name, Task: e.Task.ID, Instruction: e.Task.Instruction, Turns: e.Turns(), Started: e.Start, Finished: time.Now()}
-	if res != nil {
-		rec.Reward = res.Reward
-		rec.Info, _ = json.Marshal(res.Info)
-	} else {
-		rec.Info = json.RawMessage("{}")
+	out := e.Outcome()
+	rec := Record{Episode: e.ID, Env: e.EnvName, Task: e.TaskID(), Instruction: e.Instruction(), Turns: e.Turns(), Started: e.Start, Finished: time.Now()}
+	rec.Info = json.RawMessage("{}")
+	if out != nil {
+		rec.Reward = out.Reward
+		switch {
+		case out.Result != nil:
+			rec.Info, _ = json.Marshal(out.Result.Info)
+		case out.Score != nil:
+			rec.Info, _ = json.Marshal(out.Score)
+		}
 	}
 	r.ch <- rec
 }

@@ -90,8 +90,8 @@ func (s *Server) serveOpenEnv(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if rq.Env == "" {
-				if envs := s.m.Envs(); len(envs) > 0 {
-					rq.Env = envs[0].Name
+				if ws := s.m.Worlds(); len(ws) > 0 {
+					rq.Env = ws[0].Info().Name
 				}
 			}
 			if episode != "" {

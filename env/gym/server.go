@@ -105,7 +105,7 @@ func New(m *env.Manager, opt Options) *Server {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"ok","episodes":%d,"environments":%d}`+"\n", m.Open(), len(m.Envs()))
+		fmt.Fprintf(w, `{"status":"ok","episodes":%d,"environments":%d}`+"\n", m.Open(), len(m.Worlds()))
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
 	if opt.Retrieve != nil {
@@ -319,8 +319,9 @@ func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Repl
 	switch req.Op {
 	case "hello":
 		var envs []EnvInfo
-		for _, e := range s.m.Envs() {
-			envs = append(envs, EnvInfo{Name: e.Name, Description: e.Domain.Description, Tasks: len(e.Tasks), TaskIDs: e.TaskIDs(), Tools: e.Domain.OpenAITools()})
+		for _, w := range s.m.Worlds() {
+			in := w.Info()
+			envs = append(envs, EnvInfo{Name: in.Name, Description: in.Description, Tasks: len(in.TaskIDs), TaskIDs: in.TaskIDs, Tools: in.Tools})
 		}
 		return Reply{Version: Version, Environments: envs}, nil
 	case "reset":
@@ -329,7 +330,7 @@ func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Repl
 			return Reply{}, err
 		}
 		s.met.resets.Inc()
-		return Reply{Episode: ep.ID, Observation: ep.Observation(), Info: map[string]any{"task": ep.Task.ID, "env": ep.Env.Name, "max_steps": s.m.Limits().MaxSteps}}, nil
+		return Reply{Episode: ep.ID, Observation: ep.Observation(), Info: map[string]any{"task": ep.TaskID(), "env": ep.EnvName, "max_steps": s.m.Limits().MaxSteps}}, nil
 	case "step":
 		r, err := s.m.Step(ctx, owner, req.Episode, *req.Action)
 		if err != nil {
