@@ -294,21 +294,7 @@ func (m *Manager) remove(e *Episode) {
 // CloseOwner closes every episode of an owner (its connection went away)
 // and returns how many.
 func (m *Manager) CloseOwner(owner uint64) int {
-	m.mu.Lock()
-	var gone []*Episode
-	for _, e := range m.episodes {
-		if e.owner == owner {
-			gone = append(gone, e)
-		}
-	}
-	for _, e := range gone {
-		m.remove(e)
-	}
-	m.mu.Unlock()
-	for _, e := range gone {
-		e.close()
-	}
-	return len(gone)
+	return m.closeWhere(func(e *Episode) bool { return e.owner == owner })
 }
 
 // Sweep closes episodes idle since before now minus the idle timeout,
@@ -318,13 +304,19 @@ func (m *Manager) Sweep(now time.Time) int {
 		return 0
 	}
 	cutoff := now.Add(-m.limits.IdleTimeout)
+	return m.closeWhere(func(e *Episode) bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.last.Before(cutoff)
+	})
+}
+
+// closeWhere closes the episodes that match and returns how many.
+func (m *Manager) closeWhere(match func(*Episode) bool) int {
 	m.mu.Lock()
 	var gone []*Episode
 	for _, e := range m.episodes {
-		e.mu.Lock()
-		idle := e.last.Before(cutoff)
-		e.mu.Unlock()
-		if idle {
+		if match(e) {
 			gone = append(gone, e)
 		}
 	}
