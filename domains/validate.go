@@ -207,3 +207,13 @@ func exactInteger(s string) (string, bool) {
 	}
 	return r.Num().String(), true
 }
+
+// Validate checks arguments against the tool's schema exactly as Call
+// does before running it, and returns them decoded. Failures are
+// *ToolError values naming the argument.
+func (t *Tool) Validate(raw json.RawMessage) (map[string]any, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	return t.validator.validate(t, raw)
+}

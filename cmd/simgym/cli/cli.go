@@ -32,6 +32,7 @@ func commands() []command {
 		{"corpus", "index Wikipedia dumps and JSONL passages for search", runCorpus},
 		{"bench", "run the project's benchmarks: gym, search, pipeline", runBench},
 		{"tasks", "sample verifiable tasks as walks over the tool graph, with ground truth", runTasks},
+		{"eval", "run a policy's episodes through the gym: pass^k, reports, plots, trajectories", runEval},
 	}
 }
 
