@@ -3,8 +3,11 @@
 // tools (search, visit, find) that research agents use in episodes.
 //
 // Sub-packages provide the parts: corpus/wikitext turns wikitext into clean
-// text, corpus/dump streams MediaWiki XML and JSONL passages, and
-// corpus/index builds and serves the search index.
+// text, corpus/dump streams MediaWiki XML and JSONL passages, corpus/index
+// builds and serves the search index, corpus/web gives agents search,
+// visit and find (and serves Search-R1's /retrieve), corpus/simwiki
+// generates a synthetic encyclopedia, and corpus/webqa makes and scores
+// web-research questions.
 package corpus
 
 // Document is one article (or one passage file entry) in clean text, the

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/simgym/simgym/corpus/web"
+	"github.com/simgym/simgym/corpus/webqa"
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/domains/task"
 )
@@ -136,3 +137,36 @@ func (r *webRun) Fork(ctx context.Context) (Run, error) {
 }
 
 func (r *webRun) Close() {}
+
+// QATask adapts a web-research task (corpus/webqa) to a WebTask: the
+// reward is its exact match (or F1 when the task says so), and the score
+// reports both with the accepted answers.
+type QATask struct{ T *webqa.Task }
+
+// TaskID is the task's id.
+func (q QATask) TaskID() string { return q.T.ID }
+
+// Question is what the agent is asked.
+func (q QATask) Question() string { return q.T.Question }
+
+// Score rates an answer.
+func (q QATask) Score(answer string) (float64, any) {
+	golds := q.T.Answers()
+	return q.T.Reward(answer), map[string]any{
+		"exact_match": webqa.ExactMatch(answer, golds),
+		"f1":          webqa.F1(answer, golds),
+		"metric":      q.T.Metric,
+		"answers":     golds,
+		"kinds":       q.T.Kinds,
+		"hops":        q.T.Hops,
+	}
+}
+
+// QATasks adapts a list of web-research tasks.
+func QATasks(ts []webqa.Task) []WebTask {
+	out := make([]WebTask, len(ts))
+	for i := range ts {
+		out[i] = QATask{&ts[i]}
+	}
+	return out
+}

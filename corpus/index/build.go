@@ -137,7 +137,8 @@ type manifest struct {
 // with no ID, with no title and no text, or with an ID seen before is
 // skipped. If docs yields an error, Build stops and returns it. Nothing is
 // left at dir when Build fails. For the same documents in the same order,
-// Build writes the same index.
+// Build writes an index with the same content (the same documents, search
+// results and scores), though Bleve's files may differ byte for byte.
 func Build(ctx context.Context, dir string, docs iter.Seq2[corpus.Document, error], opts BuildOptions) (Stats, error) {
 	b, err := NewBuilder(dir, opts)
 	if err != nil {

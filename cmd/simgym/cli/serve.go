@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/simgym/simgym/corpus/index"
 	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
@@ -38,7 +37,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxMsg := fs.Int64("max-message-bytes", 1<<20, "largest request")
 	idle := fs.Duration("idle-timeout", env.DefaultLimits.IdleTimeout, "close episodes idle this long")
 	pprofOn := fs.Bool("pprof", false, "serve Go's profiler at /debug/pprof/ (for performance work)")
-	indexDir := fs.String("index", "", "search index (simgym corpus build) to serve at POST /retrieve")
+	indexDir := fs.String("index", "", "search index (simgym corpus build) or SimWiki folder (simgym corpus simwiki) to serve as the web environment and at POST /retrieve (default: a generated SimWiki)")
+	webTasks := fs.String("web-tasks", "", "questions for the web environment (JSONL of web-research tasks; default: the SimWiki folder's)")
+	noWeb := fs.Bool("no-web", false, "serve no web environment")
+	simwikiArticles := fs.Int("simwiki-articles", 2000, "articles of the default SimWiki")
 	asJSON := fs.Bool("json", false, "print a JSON line with the address once listening")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -84,12 +86,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		m.OnFinish = rec.Add
 	}
 	gopt := gym.Options{Token: *token, MaxMessageBytes: *maxMsg}
-	if *indexDir != "" {
-		x, err := index.Open(*indexDir)
+	if !*noWeb {
+		ww, x, err := webWorld(ctx, *indexDir, *webTasks, *simwikiArticles, stderr)
 		if err != nil {
 			return err
 		}
 		defer x.Close()
+		if err := m.AddWorld(ww); err != nil {
+			return err
+		}
+		total += len(ww.Info().TaskIDs)
 		gopt.Registry = prometheus.NewRegistry()
 		gopt.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 		gopt.Registry.MustRegister(x.Collectors()...)
@@ -105,9 +111,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
 	if *asJSON {
-		fmt.Fprintf(stdout, `{"addr":%q,"environments":%d,"tasks":%d}`+"\n", ln.Addr().String(), len(envs), total)
+		fmt.Fprintf(stdout, `{"addr":%q,"environments":%d,"tasks":%d}`+"\n", ln.Addr().String(), len(m.Worlds()), total)
 	}
-	fmt.Fprintf(stderr, "simgym: serving %d environments (%d tasks) on ws://%s/v1/gym\n", len(envs), total, ln.Addr())
+	fmt.Fprintf(stderr, "simgym: serving %d environments (%d tasks) on ws://%s/v1/gym\n", len(m.Worlds()), total, ln.Addr())
 	go sweep(ctx, m, *idle)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
