@@ -33,6 +33,14 @@ type OracleRun struct {
 	Unfound int `json:"unfound"`
 }
 
+// Browser is what the oracle needs of the web tools: a *web.Session, or
+// a client that calls them through the gym.
+type Browser interface {
+	Search(ctx context.Context, query string, topK int) (web.SearchResponse, error)
+	Visit(ctx context.Context, ref string, page int) (web.VisitResponse, error)
+	Find(ctx context.Context, pattern string) (web.FindResponse, error)
+}
+
 // Oracle answers a task by following its evidence with the web tools:
 // for each evidence it searches for the article's title, visits the
 // result, and reads the fact on the page (with find: the value on the
@@ -40,16 +48,18 @@ type OracleRun struct {
 // value itself when it stands in the text). The answer is derived from
 // what was read, as Task.Derive says, never copied from the task. It
 // fails with ErrEvidence if a page does not hold its fact.
-func Oracle(ctx context.Context, s *web.Session, t *Task) (OracleRun, error) {
+func Oracle(ctx context.Context, s Browser, t *Task) (OracleRun, error) {
 	var run OracleRun
+	inHand := "" // the title of the page in hand
 	for i, ev := range t.Evidence {
-		doc, ok := s.PageInHand()
-		if !ok || doc.Title != ev.Title {
-			if err := oracleVisit(ctx, s, ev.Title, &run); err != nil {
+		if inHand != ev.Title {
+			title, err := oracleVisit(ctx, s, ev.Title, &run)
+			if err != nil {
 				return run, fmt.Errorf("task %s evidence %d: %w", t.ID, i+1, err)
 			}
+			inHand = title
 		}
-		v, err := oracleRead(ctx, s, ev)
+		v, err := oracleRead(ctx, s, ev, inHand)
 		if err != nil {
 			return run, fmt.Errorf("task %s evidence %d (%s: %s): %w", t.ID, i+1, ev.Title, ev.Key, err)
 		}
@@ -77,11 +87,11 @@ func Oracle(ctx context.Context, s *web.Session, t *Task) (OracleRun, error) {
 
 // oracleVisit searches for a title and visits the result that has it,
 // or visits the title directly if search does not find it.
-func oracleVisit(ctx context.Context, s *web.Session, title string, run *OracleRun) error {
+func oracleVisit(ctx context.Context, s Browser, title string, run *OracleRun) (string, error) {
 	res, err := s.Search(ctx, title, OracleSearchResults)
 	run.Searches++
 	if err != nil {
-		return err
+		return "", err
 	}
 	ref := ""
 	for _, h := range res.Results {
@@ -95,12 +105,12 @@ func oracleVisit(ctx context.Context, s *web.Session, title string, run *OracleR
 		ref = title
 	}
 	run.Visits++
-	_, err = s.Visit(ctx, ref, 1)
-	return err
+	page, err := s.Visit(ctx, ref, 1)
+	return page.Title, err
 }
 
 // oracleRead reads one evidence on the page in hand.
-func oracleRead(ctx context.Context, s *web.Session, ev Evidence) (string, error) {
+func oracleRead(ctx context.Context, s Browser, ev Evidence, inHand string) (string, error) {
 	switch {
 	case ev.Key != "" && !ev.InText:
 		res, err := s.Find(ctx, ev.Key+":")
@@ -124,8 +134,7 @@ func oracleRead(ctx context.Context, s *web.Session, ev Evidence) (string, error
 		}
 		return ev.Value, nil
 	}
-	doc, _ := s.PageInHand()
-	return doc.Title, nil
+	return inHand, nil
 }
 
 // lastYear reads the year at the end of a year or date ("1841", "12 March
