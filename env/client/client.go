@@ -132,11 +132,22 @@ func (c *Client) readLoop() {
 	}
 }
 
-// Do sends one request (its "id" is set here) and waits for the reply.
+// Request is one request of the protocol; Do sets its ID.
+type Request struct {
+	ID      string  `json:"id"`
+	Op      string  `json:"op"`
+	Env     string  `json:"env,omitempty"`
+	Task    string  `json:"task,omitempty"`
+	Seed    *int64  `json:"seed,omitempty"`
+	Episode string  `json:"episode,omitempty"`
+	Action  *Action `json:"action,omitempty"`
+}
+
+// Do sends one request (its ID is set here) and waits for the reply.
 // An error reply comes back as *Error.
-func (c *Client) Do(ctx context.Context, req map[string]any) (*Reply, error) {
+func (c *Client) Do(ctx context.Context, req Request) (*Reply, error) {
 	id := strconv.FormatUint(c.seq.Add(1), 10)
-	req["id"] = id
+	req.ID = id
 	data, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
@@ -157,7 +168,7 @@ func (c *Client) Do(ctx context.Context, req map[string]any) (*Reply, error) {
 		c.mu.Lock()
 		delete(c.pending, key)
 		c.mu.Unlock()
-		return nil, fmt.Errorf("send %v: %w", req["op"], err)
+		return nil, fmt.Errorf("send %s: %w", req.Op, err)
 	}
 	select {
 	case r, ok := <-ch:
@@ -178,35 +189,28 @@ func (c *Client) Do(ctx context.Context, req map[string]any) (*Reply, error) {
 
 // Hello lists the environments and their tools.
 func (c *Client) Hello(ctx context.Context) (*Reply, error) {
-	return c.Do(ctx, map[string]any{"op": "hello"})
+	return c.Do(ctx, Request{Op: "hello"})
 }
 
 // Reset starts an episode of env: on a task by id, or else on the task
 // a seed selects.
 func (c *Client) Reset(ctx context.Context, env, task string, seed *int64) (*Reply, error) {
-	req := map[string]any{"op": "reset", "env": env}
-	if task != "" {
-		req["task"] = task
-	}
-	if seed != nil {
-		req["seed"] = *seed
-	}
-	return c.Do(ctx, req)
+	return c.Do(ctx, Request{Op: "reset", Env: env, Task: task, Seed: seed})
 }
 
 // Step takes an action in an episode.
 func (c *Client) Step(ctx context.Context, episode string, a Action) (*Reply, error) {
-	return c.Do(ctx, map[string]any{"op": "step", "episode": episode, "action": a})
+	return c.Do(ctx, Request{Op: "step", Episode: episode, Action: &a})
 }
 
 // Fork copies an episode (state and history) into a new one.
 func (c *Client) Fork(ctx context.Context, episode string) (*Reply, error) {
-	return c.Do(ctx, map[string]any{"op": "fork", "episode": episode})
+	return c.Do(ctx, Request{Op: "fork", Episode: episode})
 }
 
 // CloseEpisode ends an episode and frees its state.
 func (c *Client) CloseEpisode(ctx context.Context, episode string) error {
-	_, err := c.Do(ctx, map[string]any{"op": "close", "episode": episode})
+	_, err := c.Do(ctx, Request{Op: "close", Episode: episode})
 	return err
 }
 
