@@ -197,19 +197,3 @@ func article(word string) string {
 	}
 	return "a"
 }
-
-func ordinal(n int) string {
-	switch n {
-	case 1:
-		return "first"
-	case 2:
-		return "second"
-	case 3:
-		return "third"
-	case 4:
-		return "fourth"
-	case 5:
-		return "fifth"
-	}
-	return strconv.Itoa(n) + "th"
-}

@@ -330,12 +330,3 @@ func pi(name string) int {
 	}
 	return i
 }
-
-// Predicate indexes used by the generator and renderer.
-var (
-	pCapital    = pi("capital")
-	pCountry    = pi("country")
-	pBirthplace = pi("birthplace")
-	pSpouse     = pi("spouse")
-	pBasedOn    = pi("based_on")
-)

@@ -114,7 +114,6 @@ func readQALine(br *bufio.Reader) ([]byte, bool, error) {
 		if len(line)+len(chunk) <= MaxQALine {
 			line = append(line, chunk...)
 		} else {
-			line = line[:0:0]
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = br.ReadSlice('\n')
 			}

@@ -44,7 +44,7 @@ func toyGraph(t testing.TB, seed uint64) *MemGraph {
 	num := func(s, p string, typ ValueType, n int64) {
 		triples = append(triples, Triple{Subject: s, Predicate: p, Type: typ, Num: n})
 	}
-	var countries, cities, persons, companies []string
+	var countries, cities, persons []string
 	for i := range 3 {
 		c := add("country", "country", "Land"+strconv.Itoa(i))
 		triples = append(triples, Triple{Subject: c, Predicate: "currency", Object: []string{"crown", "mark"}[i%2], Type: TypeText})
@@ -72,7 +72,7 @@ func toyGraph(t testing.TB, seed uint64) *MemGraph {
 		rel(c, "founder", persons[r.IntN(len(persons))])
 		rel(c, "hq", cities[r.IntN(len(cities))])
 		num(c, "founded", TypeYear, int64(1850+r.IntN(40)))
-		companies = append(companies, c)
+
 	}
 	// Facts of a subject must be grouped and in predicate order, as
 	// graphs promise: sort by subject, then predicate.
