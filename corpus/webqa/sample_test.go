@@ -72,7 +72,6 @@ func toyGraph(t testing.TB, seed uint64) *MemGraph {
 		rel(c, "founder", persons[r.IntN(len(persons))])
 		rel(c, "hq", cities[r.IntN(len(cities))])
 		num(c, "founded", TypeYear, int64(1850+r.IntN(40)))
-
 	}
 	// Facts of a subject must be grouped and in predicate order, as
 	// graphs promise: sort by subject, then predicate.

@@ -250,15 +250,10 @@ func GoName(s string) string {
 var initialisms = map[string]bool{"id": true, "url": true, "api": true, "http": true, "json": true, "sql": true,
 	"uuid": true, "ip": true, "uri": true, "html": true, "xml": true, "ssn": true, "sku": true, "iata": true}
 
+// lowerFirst makes an exported Go name unexported.
 func lowerFirst(s string) string {
-	for i, r := range s {
-		if r >= 'a' && r <= 'z' || r == '_' {
-			return s
-		}
-		if i == 0 && !(r >= 'A' && r <= 'Z') {
-			return s
-		}
-		break
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
 	}
 	// Lower the leading run of capitals ("IDCard" -> "idCard").
 	rs := []rune(s)
