@@ -5,6 +5,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -72,7 +73,7 @@ type Client struct {
 	ws      *websocket.Conn
 	wmu     sync.Mutex
 	mu      sync.Mutex
-	pending map[string]chan *Reply
+	pending map[string]chan []byte
 	seq     atomic.Uint64
 	done    chan struct{}
 	err     error
@@ -98,7 +99,7 @@ func Dial(ctx context.Context, url string, opt Options) (*Client, error) {
 		return nil, fmt.Errorf("dial %s: %w", url, err)
 	}
 	ws.SetReadLimit(64 << 20)
-	c := &Client{ws: ws, pending: map[string]chan *Reply{}, done: make(chan struct{})}
+	c := &Client{ws: ws, pending: map[string]chan []byte{}, done: make(chan struct{})}
 	go c.readLoop()
 	return c, nil
 }
@@ -117,19 +118,44 @@ func (c *Client) readLoop() {
 			c.mu.Unlock()
 			return
 		}
-		var r Reply
-		if err := json.Unmarshal(data, &r); err != nil {
-			continue
+		// Only the id is read here; the waiting caller decodes the rest,
+		// so one connection's replies are not decoded one after another.
+		key, ok := replyID(data)
+		if !ok {
+			var r struct {
+				ID json.RawMessage `json:"id"`
+			}
+			if json.Unmarshal(data, &r) != nil {
+				continue
+			}
+			key = string(r.ID)
 		}
-		key := string(r.ID)
 		c.mu.Lock()
 		ch := c.pending[key]
 		delete(c.pending, key)
 		c.mu.Unlock()
 		if ch != nil {
-			ch <- &r
+			ch <- data
 		}
 	}
+}
+
+// replyID reads the id of a reply that starts with it, as the gym's do:
+// {"id":"42",...}.
+func replyID(data []byte) (string, bool) {
+	const prefix = `{"id":"`
+	if !bytes.HasPrefix(data, []byte(prefix)) {
+		return "", false
+	}
+	end := bytes.IndexByte(data[len(prefix):], '"')
+	if end < 0 {
+		return "", false
+	}
+	id := data[len(prefix) : len(prefix)+end]
+	if bytes.IndexByte(id, '\\') >= 0 {
+		return "", false
+	}
+	return `"` + string(id) + `"`, true
 }
 
 // Request is one request of the protocol; Do sets its ID.
@@ -152,7 +178,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan *Reply, 1)
+	ch := make(chan []byte, 1)
 	key := strconv.Quote(id)
 	c.mu.Lock()
 	if c.err != nil {
@@ -171,9 +197,13 @@ func (c *Client) Do(ctx context.Context, req Request) (*Reply, error) {
 		return nil, fmt.Errorf("send %s: %w", req.Op, err)
 	}
 	select {
-	case r, ok := <-ch:
+	case data, ok := <-ch:
 		if !ok {
 			return nil, ErrClosed
+		}
+		r := &Reply{}
+		if err := json.Unmarshal(data, r); err != nil {
+			return nil, fmt.Errorf("%s: bad reply: %w", req.Op, err)
 		}
 		if r.Error != nil {
 			return r, r.Error
