@@ -52,6 +52,8 @@ type Tool struct {
 	validator validator
 	// overridden marks a hand-written handler, which may do anything.
 	overridden bool
+	// read marks a tool whose inferred kind only reads (set by Register).
+	read bool
 }
 
 // Domain is one simulated world: its schema, tools and seed.
@@ -188,15 +190,6 @@ func IsToolError(err error) bool {
 	return errors.As(err, &te)
 }
 
-// isRead reports whether a tool only reads (by its inferred kind).
-func (d *Domain) isRead(name string) bool {
-	if d.Model == nil {
-		return false
-	}
-	op := d.Model.Op(name)
-	return op != nil && !op.Kind.IsWrite()
-}
-
 // callRead runs a generated read tool outside a transaction.
 func (d *Domain) callRead(ctx context.Context, t *Tool, db DBTX, args json.RawMessage) (result json.RawMessage, err error) {
 	defer func() {
@@ -254,7 +247,7 @@ func (d *Domain) Call(ctx context.Context, db *sql.DB, name string, args json.Ra
 	d.mu.Lock()
 	rules := d.rules[name]
 	d.mu.Unlock()
-	if cache != nil && len(rules) == 0 && !t.overridden && d.isRead(name) {
+	if cache != nil && len(rules) == 0 && !t.overridden && t.read {
 		// A generated read runs one SELECT: no transaction is needed.
 		return d.callRead(ctx, t, cachedDB{db: db, cache: cache}, args)
 	}
@@ -314,6 +307,12 @@ func Register(d *Domain) {
 	d.byName = nil
 	d.applyOverrides()
 	d.mu.Unlock()
+	for _, t := range d.Tools {
+		if d.Model != nil {
+			op := d.Model.Op(t.Name)
+			t.read = op != nil && !op.Kind.IsWrite()
+		}
+	}
 	for tool := range d.rules {
 		if d.Tool(tool) == nil {
 			panic(fmt.Sprintf("domains: rule for unknown tool %s.%s", d.Name, tool))

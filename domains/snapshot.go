@@ -138,13 +138,32 @@ func (d *Domain) NewDB(ctx context.Context, seedValue int64) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db, err := openSnapshot(ctx, snap)
+	if err != nil {
+		return nil, fmt.Errorf("domain %s: %w", d.Name, err)
+	}
+	return db, nil
+}
+
+// Clone copies a database opened by OpenMemory into a new, independent
+// one (forks of episodes).
+func Clone(ctx context.Context, db *sql.DB) (*sql.DB, error) {
+	snap, err := Serialize(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return openSnapshot(ctx, snap)
+}
+
+// openSnapshot opens a new in-memory database holding snap.
+func openSnapshot(ctx context.Context, snap []byte) (*sql.DB, error) {
 	db, err := OpenMemory()
 	if err != nil {
 		return nil, err
 	}
 	if err := Deserialize(ctx, db, snap); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("domain %s: %w", d.Name, err)
+		return nil, err
 	}
 	return db, nil
 }

@@ -120,31 +120,31 @@ func (d *Domain) Changes(ctx context.Context, db *sql.DB, seedValue int64) ([]Ro
 
 // readRow reads one row as JSON values, or nil when it does not exist.
 func readRow(ctx context.Context, db DBTX, t *schema.Table, pk any) (map[string]any, error) {
+	list, err := Rows(ctx, db, t, `WHERE "id" = ?`, pk)
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
+}
+
+// Rows reads the rows of t that clause selects (e.g. `WHERE "id" = ?`,
+// `ORDER BY "id" LIMIT 1 OFFSET ?`), as maps keyed by the columns' JSON
+// keys with values as encoding/json decodes them, so they compare the
+// same way whether read from a database or from a stored task.
+func Rows(ctx context.Context, db DBTX, t *schema.Table, clause string, args ...any) ([]map[string]any, error) {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = schema.Quote(c.Name)
 	}
-	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+schema.Quote(t.Name)+` WHERE "id" = ?`, pk)
+	rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+schema.Quote(t.Name)+" "+clause, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read %s %v: %w", t.Name, pk, err)
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
 	list, err := scanRows(t, rows)
 	if err != nil {
-		return nil, fmt.Errorf("read %s %v: %w", t.Name, pk, err)
+		return nil, fmt.Errorf("read %s: %w", t.Name, err)
 	}
-	if len(list) == 0 {
-		return nil, nil
-	}
-	// Round-trip through JSON so values compare the same way whether they
-	// came from a database or from a stored task.
-	return normalize(list[0]), nil
-}
-
-func normalize(row map[string]any) map[string]any {
-	data, _ := json.Marshal(row)
-	var out map[string]any
-	_ = json.Unmarshal(data, &out)
-	return out
+	return list, nil
 }
 
 // pristine returns a read-only copy of the initial state for a seed,
@@ -183,31 +183,4 @@ func Fingerprint(changes []RowChange) string {
 		_ = enc.Encode(c)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// HashAll hashes every table of db in full (sorted by key), the way
-// tau-bench fingerprints a database; kept as the baseline that Changes
-// is measured against.
-func (d *Domain) HashAll(ctx context.Context, db DBTX) (string, error) {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	for _, t := range d.Model.Tables {
-		cols := make([]string, len(t.Columns))
-		for i, c := range t.Columns {
-			cols[i] = schema.Quote(c.Name)
-		}
-		rows, err := db.QueryContext(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+schema.Quote(t.Name)+` ORDER BY "id"`)
-		if err != nil {
-			return "", fmt.Errorf("hash %s: %w", t.Name, err)
-		}
-		list, err := scanRows(t, rows)
-		if err != nil {
-			return "", fmt.Errorf("hash %s: %w", t.Name, err)
-		}
-		_ = enc.Encode(t.Name)
-		for _, r := range list {
-			_ = enc.Encode(r)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -97,16 +97,8 @@ func (r *domainRun) Finish(ctx context.Context, answer string) (Outcome, error) 
 }
 
 func (r *domainRun) Fork(ctx context.Context) (Run, error) {
-	snap, err := domains.Serialize(ctx, r.db)
+	db, err := domains.Clone(ctx, r.db)
 	if err != nil {
-		return nil, fmt.Errorf("fork: %w", err)
-	}
-	db, err := domains.OpenMemory()
-	if err != nil {
-		return nil, err
-	}
-	if err := domains.Deserialize(ctx, db, snap); err != nil {
-		db.Close()
 		return nil, fmt.Errorf("fork: %w", err)
 	}
 	return &domainRun{d: r.d, task: r.task, db: db, stmts: domains.NewStmtCache(db)}, nil

@@ -541,42 +541,13 @@ func (s *Sampler) randomRow(ctx context.Context, db *sql.DB, t *schema.Table) (m
 	return s.queryRow(ctx, db, t, `ORDER BY "id" LIMIT 1 OFFSET ?`, s.rng.IntN(n))
 }
 
-// queryRow reads the first row of t the clause selects.
+// queryRow reads the first row of t the clause selects, or nil.
 func (s *Sampler) queryRow(ctx context.Context, db *sql.DB, t *schema.Table, clause string, args ...any) (map[string]any, error) {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = schema.Quote(c.Name)
-	}
-	rows, err := db.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+schema.Quote(t.Name)+` `+clause, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sample %s: %w", t.Name, err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, rows.Err()
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rows.Scan(ptrs...); err != nil {
+	list, err := domains.Rows(ctx, db, t, clause, args...)
+	if err != nil || len(list) == 0 {
 		return nil, err
 	}
-	row := map[string]any{}
-	for i, c := range t.Columns {
-		v := vals[i]
-		if b, ok := v.([]byte); ok {
-			v = string(b)
-		}
-		if c.JSONType == "boolean" {
-			if x, ok := v.(int64); ok {
-				v = x != 0
-			}
-		}
-		row[c.Key] = v
-	}
-	return row, nil
+	return list[0], nil
 }
 
 // filterArg chooses a filter of a list whose column has a value in row.

@@ -59,7 +59,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	url := *server
 	if url == "" {
-		child, addr, err := startServer(ctx, stderr)
+		child, addr, err := startServer(ctx, stderr, "--no-web", "--max-episodes", "100000", "--max-episodes-per-connection", "100000", "--max-steps", "0")
 		if err != nil {
 			return err
 		}
@@ -165,14 +165,14 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
 }
 
-// startServer runs `simgym serve` on a free loopback port in a child
-// process and returns its address.
-func startServer(ctx context.Context, stderr io.Writer) (*exec.Cmd, string, error) {
+// startServer runs `simgym serve` with extra flags on a free loopback
+// port in a child process and returns its address.
+func startServer(ctx context.Context, stderr io.Writer, flags ...string) (*exec.Cmd, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.CommandContext(ctx, self, "serve", "--addr", "127.0.0.1:0", "--json", "--tasks-per-env", "1", "--max-episodes", "100000", "--max-episodes-per-connection", "100000", "--max-steps", "0")
+	cmd := exec.CommandContext(ctx, self, append([]string{"serve", "--addr", "127.0.0.1:0", "--json", "--tasks-per-env", "1"}, flags...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", err

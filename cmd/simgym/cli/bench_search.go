@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"time"
@@ -57,34 +54,15 @@ func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	n := x.Info().Documents
 	x.Close()
-	self, err := os.Executable()
+	child, addr, err := startServer(ctx, stderr, "--index", *dir)
 	if err != nil {
 		return err
-	}
-	cmd := exec.CommandContext(ctx, self, "serve", "--addr", "127.0.0.1:0", "--json", "--tasks-per-env", "1", "--index", *dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start server: %w", err)
 	}
 	defer func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
+		_ = child.Process.Signal(os.Interrupt)
+		_ = child.Wait()
 	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("start server: %w", err)
-	}
-	var hello struct {
-		Addr string `json:"addr"`
-	}
-	if err := json.Unmarshal([]byte(line), &hello); err != nil {
-		return fmt.Errorf("start server: %q: %w", line, err)
-	}
-	url := "http://" + hello.Addr + "/retrieve"
+	url := "http://" + addr + "/retrieve"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	uncached, err := web.Load(ctx, client, url, indextest.Queries(2_000_000, max(n, 1), 7), web.LoadOptions{Concurrency: *concurrency, Duration: *duration})
 	if err != nil {
