@@ -1,12 +1,12 @@
 package index
 
 import (
-	"container/list"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/simgym/simgym/internal/lru"
 )
 
 // Cache defaults, used when Options leave them zero.
@@ -21,35 +21,20 @@ const (
 	kindPassages = "passages"
 )
 
-// resultCache is a least-recently-used cache of query results, bounded by
-// entry count and by an estimate of the bytes the results hold. It is safe
-// for concurrent use.
+// resultCache is the index's query-result cache: an LRU cache bounded by
+// entry count and by an estimate of the bytes the results hold, with hit,
+// miss and eviction metrics. It is safe for concurrent use.
 type resultCache struct {
-	mu         sync.Mutex
-	maxEntries int
-	maxBytes   int64
-	bytes      int64
-	order      *list.List // front: most recently used
-	entries    map[string]*list.Element
-
+	*lru.Cache[any]
 	hits, misses *prometheus.CounterVec
 	evictions    prometheus.Counter
-}
-
-type cacheEntry struct {
-	key   string
-	value any
-	size  int64
 }
 
 // newResultCache returns a cache of at most maxEntries results and about
 // maxBytes bytes; a limit <= 0 disables the cache.
 func newResultCache(maxEntries int, maxBytes int64) *resultCache {
 	return &resultCache{
-		maxEntries: maxEntries,
-		maxBytes:   maxBytes,
-		order:      list.New(),
-		entries:    make(map[string]*list.Element),
+		Cache: lru.New[any](maxEntries, maxBytes),
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "simgym_index_cache_hits_total",
 			Help: "Search results served from the query-result cache.",
@@ -63,10 +48,6 @@ func newResultCache(maxEntries int, maxBytes int64) *resultCache {
 			Help: "Results evicted from the query-result cache to respect its bounds.",
 		}),
 	}
-}
-
-func (c *resultCache) enabled() bool {
-	return c.maxEntries > 0 && c.maxBytes > 0
 }
 
 // cacheKey identifies a query: its kind, its size and its analysed terms.
@@ -88,20 +69,17 @@ func cacheKey(kind string, topK int, terms []queryTerm) string {
 	return b.String()
 }
 
+// verbatimKey identifies a query by its exact text, for the entry that
+// lets a repeated query skip analysis. Its third field starts with 2,
+// which no cacheKey has there (analysed keys put 0 between fields), so the
+// two kinds of key never meet.
+func verbatimKey(kind string, topK int, q string) string {
+	return kind + "\x00" + strconv.Itoa(topK) + "\x02" + q
+}
+
 // get returns the cached value for key and counts a hit or a miss.
 func (c *resultCache) get(kind, key string) (any, bool) {
-	if !c.enabled() {
-		c.misses.WithLabelValues(kind).Inc()
-		return nil, false
-	}
-	c.mu.Lock()
-	el, ok := c.entries[key]
-	var v any
-	if ok {
-		c.order.MoveToFront(el)
-		v = el.Value.(*cacheEntry).value
-	}
-	c.mu.Unlock()
+	v, ok := c.Get(key)
 	if ok {
 		c.hits.WithLabelValues(kind).Inc()
 	} else {
@@ -110,43 +88,9 @@ func (c *resultCache) get(kind, key string) (any, bool) {
 	return v, ok
 }
 
-// add stores value, of about size bytes, under key, evicting the least
-// recently used entries as needed. A value larger than a quarter of the
-// byte bound is not cached.
+// add stores value, of about size bytes, under key, counting evictions.
 func (c *resultCache) add(key string, value any, size int64) {
-	if !c.enabled() {
-		return
-	}
-	size += int64(len(key)) + 128 // the key, the entry and the map slot
-	if size > c.maxBytes/4 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.entries[key]; ok {
-		e := el.Value.(*cacheEntry)
-		c.bytes += size - e.size
-		e.value, e.size = value, size
-		c.order.MoveToFront(el)
-	} else {
-		c.entries[key] = c.order.PushFront(&cacheEntry{key: key, value: value, size: size})
-		c.bytes += size
-	}
-	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		el := c.order.Back()
-		e := el.Value.(*cacheEntry)
-		c.order.Remove(el)
-		delete(c.entries, e.key)
-		c.bytes -= e.size
-		c.evictions.Inc()
-	}
-}
-
-// stats returns the number of entries and their estimated size.
-func (c *resultCache) stats() (entries int, bytes int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len(), c.bytes
+	c.evictions.Add(float64(c.Add(key, value, size)))
 }
 
 // collectors are the cache's metrics.
@@ -156,10 +100,10 @@ func (c *resultCache) collectors() []prometheus.Collector {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "simgym_index_cache_entries",
 			Help: "Results held in the query-result cache.",
-		}, func() float64 { n, _ := c.stats(); return float64(n) }),
+		}, func() float64 { n, _ := c.Stats(); return float64(n) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "simgym_index_cache_bytes",
 			Help: "Estimated bytes held by the query-result cache.",
-		}, func() float64 { _, b := c.stats(); return float64(b) }),
+		}, func() float64 { _, b := c.Stats(); return float64(b) }),
 	}
 }

@@ -405,6 +405,13 @@ func TestCacheCountsHitsAndMisses(t *testing.T) {
 	assert.Equal(t, 3.0, gathered(t, reg, "simgym_index_cache_misses_total"))
 	assert.Equal(t, 3.0, gathered(t, reg, "simgym_index_cache_entries"))
 
+	// A query asked again word for word is a hit too, with the same results.
+	again, err := x.Search(ctx, "Moon landing", 3)
+	require.NoError(t, err)
+	assert.Equal(t, first, again)
+	assert.Equal(t, 2.0, gathered(t, reg, "simgym_index_cache_hits_total"))
+	assert.Equal(t, 3.0, gathered(t, reg, "simgym_index_cache_misses_total"))
+
 	// Changing a returned slice does not change the cache.
 	first[0].Title = "changed"
 	third, err := x.Search(ctx, "moon landing", 3)

@@ -91,7 +91,7 @@ func TestResultCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	for i := range 10 {
 		c.add(string(rune('a'+i)), i, 500)
 	}
-	n, size := c.stats()
+	n, size := c.Stats()
 	assert.LessOrEqual(t, size, int64(4000))
 	assert.Equal(t, 6, n)
 	c.add("huge", 0, 2000)
@@ -102,7 +102,7 @@ func TestResultCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	c = newResultCache(2, 1<<20)
 	c.add("a", 1, 10)
 	c.add("a", 2, 20)
-	n, _ = c.stats()
+	n, _ = c.Stats()
 	assert.Equal(t, 1, n)
 	v, _ := c.get(kindSearch, "a")
 	assert.Equal(t, 2, v)

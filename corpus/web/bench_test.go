@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -50,18 +49,18 @@ func benchIndex(b *testing.B) (string, int) {
 }
 
 // BenchmarkRetrieveHTTPUncached measures POST /retrieve over loopback,
-// one query a request, eight in flight, with the query cache off.
+// one query a request, eight in flight, with the query caches off.
 func BenchmarkRetrieveHTTPUncached(b *testing.B) {
-	benchRetrieve(b, index.Options{CacheEntries: -1})
+	benchRetrieve(b, index.Options{CacheEntries: -1}, web.RetrieveOptions{CacheEntries: -1})
 }
 
 // BenchmarkRetrieveHTTPCached is BenchmarkRetrieveHTTPUncached with every
 // query already in the cache.
 func BenchmarkRetrieveHTTPCached(b *testing.B) {
-	benchRetrieve(b, index.Options{})
+	benchRetrieve(b, index.Options{}, web.RetrieveOptions{})
 }
 
-func benchRetrieve(b *testing.B, opts index.Options) {
+func benchRetrieve(b *testing.B, opts index.Options, ropts web.RetrieveOptions) {
 	path, docs := benchIndex(b)
 	x, err := index.OpenWithOptions(path, opts)
 	if err != nil {
@@ -74,11 +73,10 @@ func benchRetrieve(b *testing.B, opts index.Options) {
 			b.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(web.RetrieveHandler(x, web.RetrieveOptions{}))
+	srv := httptest.NewServer(web.RetrieveHandler(x, ropts))
 	defer srv.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.ResetTimer()
-	res, err := web.Load(context.Background(), client, srv.URL+"/retrieve", queries,
+	res, err := web.Load(context.Background(), nil, srv.URL+"/retrieve", queries,
 		web.LoadOptions{Concurrency: 8, Requests: b.N, TopK: 3, ReturnScores: true})
 	b.StopTimer()
 	if err != nil {

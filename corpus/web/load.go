@@ -1,14 +1,19 @@
 package web
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httputil"
+	neturl "net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,9 +51,17 @@ type LoadResult struct {
 }
 
 // Load sends POST requests of Batch queries each, taken in turn from
-// queries, to url (a /retrieve endpoint) with client, and measures
-// throughput and latency. A reply other than 200 with one result list per
-// query counts as an error.
+// queries, to url (a /retrieve endpoint) and measures throughput and
+// latency. A reply other than 200 with one result list per query counts
+// as an error.
+//
+// With a nil client and an http:// url, each worker speaks HTTP/1.1
+// itself over one keep-alive connection: net/http's client costs several
+// times the CPU per request, which matters when the load generator shares
+// the server's cores. Every reply's status and framing are checked, and
+// every sixteenth reply's body (and each worker's first) is decoded in
+// full. With a client, every request goes through it and every body is
+// decoded.
 func Load(ctx context.Context, client *http.Client, url string, queries []string, opts LoadOptions) (LoadResult, error) {
 	if len(queries) == 0 {
 		return LoadResult{}, errors.New("load test: no queries")
@@ -65,22 +78,36 @@ func Load(ctx context.Context, client *http.Client, url string, queries []string
 	if opts.Batch <= 0 {
 		opts.Batch = 1
 	}
-	if opts.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
-		defer cancel()
-	}
-	bodies := make([][]byte, len(queries))
-	for i := range queries {
+	// Request i asks queries i*Batch to (i+1)*Batch-1, so that no query
+	// is asked twice before the list wraps around.
+	bodies := make([][]byte, (len(queries)+opts.Batch-1)/opts.Batch)
+	for i := range bodies {
 		batch := make([]string, opts.Batch)
 		for j := range batch {
-			batch[j] = queries[(i+j)%len(queries)]
+			batch[j] = queries[(i*opts.Batch+j)%len(queries)]
 		}
 		b, err := json.Marshal(RetrieveRequest{Queries: batch, TopK: &opts.TopK, ReturnScores: opts.ReturnScores})
 		if err != nil {
 			return LoadResult{}, fmt.Errorf("load test: %w", err)
 		}
 		bodies[i] = b
+	}
+	if opts.Duration > 0 { // from now: making the bodies is not the test
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
+		defer cancel()
+	}
+	var raw *rawTarget
+	if client == nil {
+		u, err := neturl.Parse(url)
+		if err != nil {
+			return LoadResult{}, fmt.Errorf("load test: %w", err)
+		}
+		if u.Scheme == "http" {
+			raw = &rawTarget{host: u.Host, path: u.RequestURI()}
+		} else {
+			client = http.DefaultClient
+		}
 	}
 	var (
 		next     atomic.Int64
@@ -96,13 +123,23 @@ func Load(ctx context.Context, client *http.Client, url string, queries []string
 			var mine []time.Duration
 			var bad int
 			var first string
+			send := func(body []byte, n int) error {
+				return retrieveOnce(ctx, client, url, body, opts.Batch)
+			}
+			if raw != nil {
+				rc := &rawConn{target: raw}
+				defer rc.close()
+				send = func(body []byte, n int) error {
+					return rc.retrieve(ctx, body, opts.Batch, n%16 == 1 || rc.sent == 0)
+				}
+			}
 			for ctx.Err() == nil {
 				n := int(next.Add(1))
 				if opts.Requests > 0 && n > opts.Requests {
 					break
 				}
 				t := time.Now()
-				err := retrieveOnce(ctx, client, url, bodies[(n-1)%len(bodies)], opts.Batch)
+				err := send(bodies[(n-1)%len(bodies)], n)
 				if ctx.Err() != nil {
 					break // cut off by the deadline: not a measurement
 				}
@@ -159,6 +196,12 @@ func retrieveOnce(ctx context.Context, client *http.Client, url string, body []b
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(data))
 	}
+	return checkReply(data, queries)
+}
+
+// checkReply decodes a /retrieve reply and checks it has one list per
+// query.
+func checkReply(data []byte, queries int) error {
 	var out struct {
 		Result []json.RawMessage `json:"result"`
 	}
@@ -166,4 +209,151 @@ func retrieveOnce(ctx context.Context, client *http.Client, url string, body []b
 		return fmt.Errorf("bad reply: %.200s", data)
 	}
 	return nil
+}
+
+// rawTarget is where a rawConn sends its requests.
+type rawTarget struct {
+	host, path string
+}
+
+// rawConn is one keep-alive HTTP/1.1 connection of a load test, with its
+// request and reply buffers reused from request to request.
+type rawConn struct {
+	target *rawTarget
+	conn   net.Conn
+	br     *bufio.Reader
+	req    []byte
+	body   []byte
+	sent   int
+	stop   func() bool
+}
+
+func (c *rawConn) close() {
+	if c.conn != nil {
+		c.stop()
+		_ = c.conn.Close()
+		c.conn = nil
+	}
+}
+
+// retrieve posts body and reads the reply; with full, it decodes the
+// reply and counts its result lists too.
+func (c *rawConn) retrieve(ctx context.Context, body []byte, queries int, full bool) error {
+	if c.conn == nil {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", c.target.host)
+		if err != nil {
+			return err
+		}
+		c.conn = conn
+		c.br = bufio.NewReaderSize(conn, 32<<10)
+		// The deadline of ctx cuts a read that would wait past it.
+		c.stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	}
+	c.req = append(c.req[:0], "POST "...)
+	c.req = append(c.req, c.target.path...)
+	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
+	c.req = append(c.req, c.target.host...)
+	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
+	c.req = append(c.req, "\r\n\r\n"...)
+	c.req = append(c.req, body...)
+	c.sent++
+	if _, err := c.conn.Write(c.req); err != nil {
+		c.close()
+		return err
+	}
+	status, data, keep, err := c.readReply()
+	if err != nil {
+		c.close()
+		return err
+	}
+	if !keep {
+		c.close()
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("status %d: %s", status, bytes.TrimSpace(data))
+	}
+	if full {
+		return checkReply(data, queries)
+	}
+	if !bytes.HasPrefix(data, []byte(`{"result":[`)) {
+		return fmt.Errorf("bad reply: %.200s", data)
+	}
+	return nil
+}
+
+// readReply reads one HTTP/1.1 response: its status, body (by
+// Content-Length or chunked) and whether the connection stays open.
+func (c *rawConn) readReply() (status int, body []byte, keep bool, err error) {
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return 0, nil, false, err
+	}
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, nil, false, fmt.Errorf("bad status line %q", line)
+	}
+	status, err = strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, nil, false, fmt.Errorf("bad status line %q", line)
+	}
+	length, chunked, keep := -1, false, true
+	for {
+		line, err := c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, nil, false, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			return 0, nil, false, fmt.Errorf("bad header line %q", line)
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, nil, false, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			keep = !bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	switch {
+	case chunked:
+		c.body, err = appendAll(c.body[:0], httputil.NewChunkedReader(c.br))
+		// Trailer lines, then the empty line that ends the message.
+		for err == nil {
+			var line []byte
+			if line, err = c.br.ReadSlice('\n'); err == nil && len(bytes.TrimRight(line, "\r\n")) == 0 {
+				break
+			}
+		}
+	case length >= 0:
+		c.body = slices.Grow(c.body[:0], length)[:length]
+		_, err = io.ReadFull(c.br, c.body)
+	default:
+		c.body, err = appendAll(c.body[:0], c.br)
+		keep = false
+	}
+	return status, c.body, keep, err
+}
+
+func appendAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		b = slices.Grow(b, 4096)
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,15 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/simgym/simgym/corpus/index"
+	"github.com/simgym/simgym/internal/lru"
 )
 
 // PassageSearcher is what RetrieveHandler needs from an index;
@@ -26,6 +31,10 @@ const (
 	DefaultRetrieveTopK       = 3
 	DefaultRetrieveMaxQueries = 1024
 	DefaultRetrieveMaxBody    = 4 << 20
+	// The encoded lists of 20,000 queries of three passages each take
+	// about 40 MB.
+	DefaultRetrieveCacheEntries = 20_000
+	DefaultRetrieveCacheBytes   = 48 << 20
 )
 
 // RetrieveOptions tune RetrieveHandler. The zero value gives the defaults.
@@ -42,6 +51,11 @@ type RetrieveOptions struct {
 	// Parallel is the number of queries of one request searched at once;
 	// 0 means GOMAXPROCS.
 	Parallel int
+	// CacheEntries and CacheBytes bound the cache of encoded result
+	// lists; 0 means DefaultRetrieveCacheEntries and
+	// DefaultRetrieveCacheBytes, and a negative value turns it off.
+	CacheEntries int
+	CacheBytes   int64
 }
 
 // RetrieveRequest is the body of POST /retrieve.
@@ -96,7 +110,12 @@ type ErrorBody struct {
 // (without return_scores, the lists hold the documents alone). A query that
 // is empty, or all stop words, gets an empty list. A bad request gets a 4xx
 // status and an ErrorResponse; the body is read up to MaxBodyBytes.
-func RetrieveHandler(s PassageSearcher, opts RetrieveOptions) http.Handler {
+//
+// Each query's result list is kept encoded in a cache (by the query's
+// exact text, topk and return_scores), so a repeated query costs neither a
+// search nor an encoding; the index's own cache serves the same query in
+// other words.
+func RetrieveHandler(s PassageSearcher, opts RetrieveOptions) *Retriever {
 	if opts.DefaultTopK <= 0 {
 		opts.DefaultTopK = DefaultRetrieveTopK
 	}
@@ -109,15 +128,50 @@ func RetrieveHandler(s PassageSearcher, opts RetrieveOptions) http.Handler {
 	if opts.Parallel <= 0 {
 		opts.Parallel = runtime.GOMAXPROCS(0)
 	}
-	return &retrieveHandler{s: s, opts: opts}
+	if opts.CacheEntries == 0 {
+		opts.CacheEntries = DefaultRetrieveCacheEntries
+	}
+	if opts.CacheBytes == 0 {
+		opts.CacheBytes = DefaultRetrieveCacheBytes
+	}
+	return &Retriever{s: s, opts: opts,
+		cache: lru.New[[]byte](opts.CacheEntries, opts.CacheBytes),
+		hits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "simgym_retrieve_cache_hits_total",
+			Help: "Queries of /retrieve answered from the cache of encoded result lists.",
+		}),
+		misses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "simgym_retrieve_cache_misses_total",
+			Help: "Queries of /retrieve that missed the cache of encoded result lists.",
+		}),
+	}
 }
 
-type retrieveHandler struct {
-	s    PassageSearcher
-	opts RetrieveOptions
+// Retriever is the /retrieve handler RetrieveHandler makes.
+type Retriever struct {
+	s            PassageSearcher
+	opts         RetrieveOptions
+	cache        *lru.Cache[[]byte]
+	hits, misses prometheus.Counter
 }
 
-func (h *retrieveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// Collectors returns the handler's metrics: hits and misses of its cache
+// of encoded result lists, and the entries and bytes it holds.
+func (h *Retriever) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{h.hits, h.misses,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "simgym_retrieve_cache_entries",
+			Help: "Encoded result lists held by the /retrieve cache.",
+		}, func() float64 { n, _ := h.cache.Stats(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "simgym_retrieve_cache_bytes",
+			Help: "Estimated bytes held by the /retrieve cache.",
+		}, func() float64 { _, b := h.cache.Stats(); return float64(b) }),
+	}
+}
+
+// ServeHTTP answers POST /retrieve.
+func (h *Retriever) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use POST with a JSON body")
@@ -143,46 +197,93 @@ func (h *retrieveHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.TopK != nil {
 		topK = *req.TopK
 	}
-	hits := make([][]index.PassageHit, len(req.Queries))
-	g, ctx := errgroup.WithContext(r.Context())
-	g.SetLimit(h.opts.Parallel)
+	lists := make([][]byte, len(req.Queries))
+	var missing []int
 	for i, q := range req.Queries {
 		if strings.TrimSpace(q) == "" {
+			lists[i] = []byte("[]")
 			continue
 		}
-		g.Go(func() error {
-			hs, err := h.s.Passages(ctx, q, topK)
-			if err != nil {
-				return fmt.Errorf("query %d: %w", i, err)
-			}
-			hits[i] = hs
-			return nil
-		})
+		if list, ok := h.cache.Get(listKey(q, topK, req.ReturnScores)); ok {
+			h.hits.Inc()
+			lists[i] = list
+			continue
+		}
+		h.misses.Inc()
+		missing = append(missing, i)
 	}
-	if err := g.Wait(); err != nil {
+	if len(missing) == 1 {
+		// One search (most agents' tool calls) runs here: a goroutine
+		// costs more than a cached search.
+		err = h.search(r.Context(), missing[0], req.Queries[missing[0]], topK, req.ReturnScores, lists)
+	} else if len(missing) > 1 {
+		g, ctx := errgroup.WithContext(r.Context())
+		g.SetLimit(h.opts.Parallel)
+		for _, i := range missing {
+			g.Go(func() error { return h.search(ctx, i, req.Queries[i], topK, req.ReturnScores, lists) })
+		}
+		err = g.Wait()
+	}
+	if err != nil {
 		if r.Context().Err() != nil {
 			return // the client has gone
 		}
 		writeError(w, http.StatusInternalServerError, "internal", err.Error())
 		return
 	}
-	resp := RetrieveResponse{Result: make([]any, len(hits))}
-	for i, hs := range hits {
-		if req.ReturnScores {
-			list := make([]ScoredDocument, len(hs))
-			for j, hit := range hs {
-				list[j] = ScoredDocument{Document: retrieved(hit), Score: hit.Score}
-			}
-			resp.Result[i] = list
-		} else {
-			list := make([]RetrievedDocument, len(hs))
-			for j, hit := range hs {
-				list[j] = retrieved(hit)
-			}
-			resp.Result[i] = list
-		}
+	size := len(`{"result":[]}`) + 1 + len(lists)
+	for _, l := range lists {
+		size += len(l)
 	}
-	writeJSON(w, http.StatusOK, resp)
+	body := make([]byte, 0, size)
+	body = append(body, `{"result":[`...)
+	for i, l := range lists {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, l...)
+	}
+	body = append(body, "]}\n"...)
+	writeBody(w, http.StatusOK, body)
+}
+
+// search runs query i and stores its encoded result list in lists[i] and
+// in the cache.
+func (h *Retriever) search(ctx context.Context, i int, q string, topK int, withScores bool, lists [][]byte) error {
+	hs, err := h.s.Passages(ctx, q, topK)
+	if err != nil {
+		return fmt.Errorf("query %d: %w", i, err)
+	}
+	var list any
+	if withScores {
+		scored := make([]ScoredDocument, len(hs))
+		for j, hit := range hs {
+			scored[j] = ScoredDocument{Document: retrieved(hit), Score: hit.Score}
+		}
+		list = scored
+	} else {
+		docs := make([]RetrievedDocument, len(hs))
+		for j, hit := range hs {
+			docs[j] = retrieved(hit)
+		}
+		list = docs
+	}
+	data, err := json.Marshal(list)
+	if err != nil {
+		return fmt.Errorf("query %d: encode: %w", i, err)
+	}
+	lists[i] = data
+	h.cache.Add(listKey(q, topK, withScores), data, int64(len(data)))
+	return nil
+}
+
+// listKey identifies a query's encoded result list.
+func listKey(q string, topK int, withScores bool) string {
+	flag := "d"
+	if withScores {
+		flag = "s"
+	}
+	return strconv.Itoa(topK) + flag + q
 }
 
 func retrieved(h index.PassageHit) RetrievedDocument {
@@ -191,27 +292,35 @@ func retrieved(h index.PassageHit) RetrievedDocument {
 
 var errNotJSON = errors.New("body is not one JSON object")
 
+// jsonContentType is shared by every reply's header; net/http only reads it.
+var jsonContentType = []string{"application/json"}
+
+// bodyBuffers hold request bodies while they are decoded.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // decodeRetrieve reads and checks a /retrieve request. On failure it
 // returns the HTTP status to answer with.
 func decodeRetrieve(body io.Reader, opts RetrieveOptions) (RetrieveRequest, int, error) {
 	var req RetrieveRequest
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(&req); err != nil {
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // a rare big body is not kept
+			bodyBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return req, http.StatusRequestEntityTooLarge, fmt.Errorf("body is larger than %d bytes", tooLarge.Limit)
 		}
-		if errors.Is(err, io.EOF) {
-			return req, http.StatusBadRequest, fmt.Errorf("%w: the body is empty", errNotJSON)
-		}
-		return req, http.StatusBadRequest, fmt.Errorf("bad JSON body: %w", err)
+		return req, http.StatusBadRequest, fmt.Errorf("read body: %w", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return req, http.StatusRequestEntityTooLarge, fmt.Errorf("body is larger than %d bytes", tooLarge.Limit)
-		}
-		return req, http.StatusBadRequest, fmt.Errorf("%w: something follows it", errNotJSON)
+	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
+		return req, http.StatusBadRequest, fmt.Errorf("%w: the body is empty", errNotJSON)
+	}
+	if err := json.Unmarshal(buf.Bytes(), &req); err != nil {
+		return req, http.StatusBadRequest, fmt.Errorf("bad JSON body: %w", err)
 	}
 	switch {
 	case req.Queries == nil:
@@ -236,7 +345,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		data = []byte(`{"error":{"code":"internal","message":"cannot encode the reply"}}`)
 	}
-	w.Header().Set("Content-Type", "application/json")
+	writeBody(w, status, append(data, '\n'))
+}
+
+// writeBody sends a JSON body with its length, so that the reply is not
+// chunked.
+func writeBody(w http.ResponseWriter, status int, data []byte) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(data))}
 	w.WriteHeader(status)
-	_, _ = w.Write(append(data, '\n'))
+	_, _ = w.Write(data)
 }

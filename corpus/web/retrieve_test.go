@@ -11,7 +11,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -244,4 +247,92 @@ func TestLoad(t *testing.T) {
 	assert.Contains(t, res.FirstError, "400")
 	_, err = web.Load(context.Background(), srv.Client(), srv.URL, nil, web.LoadOptions{})
 	assert.Error(t, err)
+}
+
+// counting is a fake that counts its searches.
+type counting struct {
+	fake
+	n atomic.Int64
+}
+
+func (c *counting) Passages(ctx context.Context, q string, topK int) ([]index.PassageHit, error) {
+	c.n.Add(1)
+	return c.fake.Passages(ctx, q, topK)
+}
+
+func TestRetrieveCachesEncodedLists(t *testing.T) {
+	s := &counting{}
+	h := web.RetrieveHandler(s, web.RetrieveOptions{})
+	reg := prometheus.NewPedanticRegistry()
+	for _, c := range h.Collectors() {
+		require.NoError(t, reg.Register(c))
+	}
+	first, _ := post(t, h, `{"queries": ["tea"], "topk": 2, "return_scores": true}`)
+	again, _ := post(t, h, `{"queries":["tea"],"topk":2,"return_scores":true}`)
+	assert.Equal(t, first.Body.String(), again.Body.String())
+	assert.Equal(t, int64(1), s.n.Load(), "the repeat is served from the cache")
+
+	// Another topk or layout is another list.
+	post(t, h, `{"queries": ["tea"], "topk": 1, "return_scores": true}`)
+	plain, _ := post(t, h, `{"queries": ["tea"], "topk": 2}`)
+	assert.Equal(t, int64(3), s.n.Load())
+	assert.NotContains(t, plain.Body.String(), `"score"`)
+
+	// In a batch, only the new queries are searched, in order.
+	batch, out := post(t, h, `{"queries": ["coffee", "tea", ""], "topk": 2, "return_scores": true}`)
+	require.Equal(t, http.StatusOK, batch.Code)
+	assert.Equal(t, int64(4), s.n.Load())
+	var resp struct {
+		Result []json.RawMessage `json:"result"`
+	}
+	require.NoError(t, json.Unmarshal(batch.Body.Bytes(), &resp))
+	require.Len(t, resp.Result, 3)
+	var single struct {
+		Result []json.RawMessage `json:"result"`
+	}
+	require.NoError(t, json.Unmarshal(first.Body.Bytes(), &single))
+	assert.JSONEq(t, string(single.Result[0]), string(resp.Result[1]))
+	assert.JSONEq(t, `[]`, string(resp.Result[2]))
+	assert.Len(t, out["result"], 3)
+
+	assert.Equal(t, 2.0, gathered(t, reg, "simgym_retrieve_cache_hits_total"))
+	assert.Equal(t, 4.0, gathered(t, reg, "simgym_retrieve_cache_misses_total"))
+	assert.Equal(t, 4.0, gathered(t, reg, "simgym_retrieve_cache_entries"))
+	assert.Positive(t, gathered(t, reg, "simgym_retrieve_cache_bytes"))
+
+	// Off, every query is searched.
+	s2 := &counting{}
+	off := web.RetrieveHandler(s2, web.RetrieveOptions{CacheEntries: -1})
+	post(t, off, `{"queries": ["tea"]}`)
+	post(t, off, `{"queries": ["tea"]}`)
+	assert.Equal(t, int64(2), s2.n.Load())
+
+	// A failure is not cached.
+	bad := web.RetrieveHandler(failing{}, web.RetrieveOptions{})
+	for range 2 {
+		rec, _ := post(t, bad, `{"queries": ["x"]}`)
+		assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	}
+}
+
+// gathered sums the values of a metric family.
+func gathered(t *testing.T, g prometheus.Gatherer, name string) float64 {
+	t.Helper()
+	fams, err := g.Gather()
+	require.NoError(t, err)
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			switch {
+			case m.Counter != nil:
+				sum += m.Counter.GetValue()
+			case m.Gauge != nil:
+				sum += m.Gauge.GetValue()
+			}
+		}
+	}
+	return sum
 }

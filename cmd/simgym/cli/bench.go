@@ -51,9 +51,15 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	duration := fs.Duration("duration", 5*time.Second, "how long each phase runs")
 	idle := fs.Int("idle-episodes", 2000, "episodes opened to measure memory per episode")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the load generator to this file")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
+	stopProfile, err := cpuProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	// The load generator itself collects garbage less often, so that its
 	// pauses do not count as the server's latency.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))

@@ -104,8 +104,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		total += len(ww.Info().TaskIDs)
 		gopt.Registry = prometheus.NewRegistry()
 		gopt.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+		retrieve := web.RetrieveHandler(x, web.RetrieveOptions{})
 		gopt.Registry.MustRegister(x.Collectors()...)
-		gopt.Retrieve = web.RetrieveHandler(x, web.RetrieveOptions{})
+		gopt.Registry.MustRegister(retrieve.Collectors()...)
+		gopt.Retrieve = retrieve
 	}
 	if *pprofOn {
 		gopt.Extra = map[string]http.Handler{"/debug/pprof/": http.HandlerFunc(pprof.Index), "/debug/pprof/profile": http.HandlerFunc(pprof.Profile)}
