@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -99,23 +100,13 @@ func (d *Domain) ListRows(ctx context.Context, db DBTX, table, query string, arg
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
-	list, err := scanJSON(d.Table(table), rows)
+	b := make([]byte, 1, 1024)
+	b[0] = '['
+	b, err = appendRows(b, d.Table(table), rows, ',', nil)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
-	n := 2
-	for _, r := range list {
-		n += len(r) + 1
-	}
-	out := make([]byte, 0, n)
-	out = append(out, '[')
-	for i, r := range list {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, r...)
-	}
-	return json.RawMessage(append(out, ']')), nil
+	return json.RawMessage(append(b, ']')), nil
 }
 
 // Insert creates a row: cols name the inserted columns (the key first),
@@ -280,46 +271,94 @@ func scanRows(t *schema.Table, rows *sql.Rows) ([]map[string]any, error) {
 // into booleans. Encoding rows directly (not through maps) keeps results
 // in a fixed order and is what makes a step cheap.
 func scanJSON(t *schema.Table, rows *sql.Rows) ([]json.RawMessage, error) {
+	var ends []int
+	b, err := appendRows(nil, t, rows, 0, &ends)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]json.RawMessage, len(ends))
+	start := 0
+	for i, end := range ends {
+		out[i] = json.RawMessage(b[start:end:end])
+		start = end
+	}
+	return out, nil
+}
+
+// rowLayout is what encoding a query's rows needs to know of its
+// columns, worked out once per table and column list.
+type rowLayout struct {
+	cols []*schema.Column // nil for a column the table does not declare
+	keys [][]byte         // each column's JSON key, quoted
+}
+
+// layouts caches rowLayouts by table and column names.
+var layouts sync.Map // layoutKey -> *rowLayout
+
+type layoutKey struct {
+	t     *schema.Table
+	names string
+}
+
+func layoutOf(t *schema.Table, names []string) *rowLayout {
+	key := layoutKey{t, strings.Join(names, "\x00")}
+	if l, ok := layouts.Load(key); ok {
+		return l.(*rowLayout)
+	}
+	l := &rowLayout{cols: make([]*schema.Column, len(names)), keys: make([][]byte, len(names))}
+	for i, n := range names {
+		if t != nil {
+			l.cols[i] = t.Column(n)
+		}
+		k := n
+		if l.cols[i] != nil {
+			k = l.cols[i].Key
+		}
+		l.keys[i] = appendJSONString(nil, k)
+	}
+	actual, _ := layouts.LoadOrStore(key, l)
+	return actual.(*rowLayout)
+}
+
+// appendRows appends each row as a JSON object to b, with sep (unless 0)
+// between them, and the end offset of each object to *ends when ends is
+// not nil. It closes rows.
+func appendRows(b []byte, t *schema.Table, rows *sql.Rows, sep byte, ends *[]int) ([]byte, error) {
 	defer rows.Close()
 	names, err := rows.Columns()
 	if err != nil {
 		return nil, err
 	}
-	cols := make([]*schema.Column, len(names))
-	keys := make([][]byte, len(names))
-	for i, n := range names {
-		if t != nil {
-			cols[i] = t.Column(n)
-		}
-		key := n
-		if cols[i] != nil {
-			key = cols[i].Key
-		}
-		keys[i] = appendJSONString(nil, key)
-	}
-	out := []json.RawMessage{}
+	l := layoutOf(t, names)
 	vals := make([]any, len(names))
 	ptrs := make([]any, len(names))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	first := true
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		b := make([]byte, 0, 64*len(names))
+		if !first && sep != 0 {
+			b = append(b, sep)
+		}
+		first = false
 		b = append(b, '{')
 		for i := range names {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, keys[i]...)
+			b = append(b, l.keys[i]...)
 			b = append(b, ':')
-			b = appendValue(b, cols[i], vals[i])
+			b = appendValue(b, l.cols[i], vals[i])
 		}
-		out = append(out, append(b, '}'))
+		b = append(b, '}')
+		if ends != nil {
+			*ends = append(*ends, len(b))
+		}
 	}
-	return out, rows.Err()
+	return b, rows.Err()
 }
 
 // appendValue encodes a stored value as the JSON its column holds.

@@ -20,8 +20,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/simgym/simgym/domains"
-	"github.com/simgym/simgym/env/client"
 )
 
 // runBench implements `simgym bench gym|pipeline`.
@@ -82,46 +83,114 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("no domain with a list tool to benchmark")
 	}
 	listTool := listToolOf(d)
-	clients := make([]*client.Client, *conns)
-	for i := range clients {
-		c, err := client.Dial(ctx, url, client.Options{Token: os.Getenv("SIMGYM_TOKEN")})
+	token := os.Getenv("SIMGYM_TOKEN")
+	loads := make([]*wsLoad, *conns)
+	for i := range loads {
+		l, err := dialLoad(ctx, url, token)
 		if err != nil {
 			return err
 		}
-		defer c.Close()
-		clients[i] = c
+		defer l.close()
+		loads[i] = l
 	}
-	// Steps: each worker holds one episode and steps a read tool.
-	eps := make([]string, *episodes)
-	for i := range eps {
-		seed := int64(i % 8)
-		r, err := clients[i%len(clients)].Reset(ctx, d.Name, "", &seed)
-		if err != nil {
-			return err
+	// The episodes are spread over the connections; slot j of connection
+	// c is episode c + j*conns.
+	slotsOf := func(c, n int) int { return (n - c + len(loads) - 1) / len(loads) }
+	reset := func(slot, seed int) []byte {
+		return []byte(`{"id":"` + strconv.Itoa(slot) + `","op":"reset","env":` + jsonString(d.Name) + `,"seed":` + strconv.Itoa(seed%8) + `}`)
+	}
+	closeReq := func(slot int, ep string) []byte {
+		return []byte(`{"id":"` + strconv.Itoa(slot) + `","op":"close","episode":` + jsonString(ep) + `}`)
+	}
+	// each runs fn on every connection at once and adds up what they
+	// measured.
+	each := func(fn func(c int, l *wsLoad) (int, []float64, error)) (int, []float64, error) {
+		var mu sync.Mutex
+		total, all := 0, []float64{}
+		g, _ := errgroup.WithContext(ctx)
+		for c, l := range loads {
+			g.Go(func() error {
+				n, lat, err := fn(c, l)
+				mu.Lock()
+				total += n
+				all = append(all, lat...)
+				mu.Unlock()
+				return err
+			})
 		}
-		eps[i] = r.Episode
+		err := g.Wait()
+		return total, all, err
 	}
-	action := client.Call(listTool, map[string]any{"limit": 5})
-	steps, lat, err := loadPhase(ctx, *duration, *episodes, func(i int) error {
-		_, err := clients[i%len(clients)].Step(ctx, eps[i], action)
+	// openEpisodes resets n episodes (seeds 0 to 7 in turn) and returns
+	// their ids by connection.
+	openEpisodes := func(n int) ([][]string, error) {
+		eps := make([][]string, len(loads))
+		_, _, err := each(func(c int, l *wsLoad) (int, []float64, error) {
+			k := slotsOf(c, n)
+			eps[c] = make([]string, k)
+			return l.run(ctx, time.Now().Add(time.Hour), k, func(j int) []byte { return reset(j, c+j*len(loads)) },
+				func(j int, reply []byte) ([]byte, error) {
+					ep, err := replyEpisode(reply)
+					eps[c][j] = ep
+					return nil, err
+				})
+		})
+		return eps, err
+	}
+	closeEpisodes := func(eps [][]string) error {
+		_, _, err := each(func(c int, l *wsLoad) (int, []float64, error) {
+			return l.run(ctx, time.Now().Add(time.Hour), len(eps[c]), func(j int) []byte { return closeReq(j, eps[c][j]) },
+				func(int, []byte) ([]byte, error) { return nil, nil })
+		})
 		return err
+	}
+
+	// Steps: every episode steps a read tool, closed loop.
+	eps, err := openEpisodes(*episodes)
+	if err != nil {
+		return err
+	}
+	stepArgs, _ := json.Marshal(map[string]any{"limit": 5})
+	stepReq := func(c, j int) []byte {
+		return []byte(`{"id":"` + strconv.Itoa(j) + `","op":"step","episode":` + jsonString(eps[c][j]) +
+			`,"action":{"tool":` + jsonString(listTool) + `,"arguments":` + string(stepArgs) + `}}`)
+	}
+	deadline := time.Now().Add(*duration)
+	steps, lat, err := each(func(c int, l *wsLoad) (int, []float64, error) {
+		reqs := make([][]byte, len(eps[c]))
+		for j := range reqs {
+			reqs[j] = stepReq(c, j)
+		}
+		return l.run(ctx, deadline, len(reqs), func(j int) []byte { return reqs[j] },
+			func(j int, _ []byte) ([]byte, error) { return reqs[j], nil })
 	})
 	if err != nil {
+		return err
+	}
+	if err := closeEpisodes(eps); err != nil {
 		return err
 	}
 	serverP99, err := serverQuantile(httpBase, "step", 0.99)
 	if err != nil {
 		return err
 	}
-	// Resets: reset then close, as GRPO groups do.
-	resets, _, err := loadPhase(ctx, *duration, *episodes, func(i int) error {
-		seed := int64(i % 8)
-		c := clients[i%len(clients)]
-		r, err := c.Reset(ctx, d.Name, "", &seed)
-		if err != nil {
-			return err
-		}
-		return c.CloseEpisode(ctx, r.Episode)
+	// Resets: reset then close, again and again, as GRPO groups do.
+	var resets atomic.Int64
+	deadline = time.Now().Add(*duration)
+	_, _, err = each(func(c int, l *wsLoad) (int, []float64, error) {
+		k := slotsOf(c, *episodes)
+		closing := make([]bool, k)
+		return l.run(ctx, deadline, k, func(j int) []byte { return reset(j, c+j*len(loads)) },
+			func(j int, reply []byte) ([]byte, error) {
+				if closing[j] {
+					closing[j] = false
+					return reset(j, c+j*len(loads)), nil
+				}
+				resets.Add(1)
+				ep, err := replyEpisode(reply)
+				closing[j] = true
+				return closeReq(j, ep), err
+			})
 	})
 	if err != nil {
 		return err
@@ -131,22 +200,16 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	opened := make([]string, 0, *idle)
-	for i := 0; i < *idle; i++ {
-		seed := int64(i % 8)
-		c := clients[i%len(clients)]
-		r, err := c.Reset(ctx, d.Name, "", &seed)
-		if err != nil {
-			return err
-		}
-		opened = append(opened, r.Episode)
+	idleEps, err := openEpisodes(*idle)
+	if err != nil {
+		return err
 	}
 	after, err := residentBytes(httpBase)
 	if err != nil {
 		return err
 	}
-	for i, ep := range opened {
-		_ = clients[i%len(clients)].CloseEpisode(ctx, ep)
+	if err := closeEpisodes(idleEps); err != nil {
+		return err
 	}
 	// Baseline: the same steps in-process, no server.
 	base, err := inProcessSteps(ctx, d, listTool, *duration, *episodes)
@@ -156,7 +219,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sps := float64(steps) / duration.Seconds()
 	summary := map[string]any{
 		"steps_per_s":          round3(sps),
-		"resets_per_s":         round3(float64(resets) / duration.Seconds()),
+		"resets_per_s":         round3(float64(resets.Load()) / duration.Seconds()),
 		"p50_ms":               round3(percentile(lat, 0.50)),
 		"p99_ms":               round3(percentile(lat, 0.99)),
 		"server_p99_ms":        round3(serverP99 * 1000),
