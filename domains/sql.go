@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -80,6 +81,16 @@ func (d *Domain) GetRow(ctx context.Context, db DBTX, table, query string, args 
 	if len(args) == 0 || args[0] == nil {
 		return nil, Errorf("missing the %s id", table)
 	}
+	if q := jsonQuery(t, query); q != "" {
+		row, err := queryJSON(ctx, db, q, false, args)
+		if err != nil {
+			return nil, fmt.Errorf("get %s: %w", table, err)
+		}
+		if row == nil {
+			return nil, Errorf("%s %v not found", table, args[0])
+		}
+		return row, nil
+	}
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", table, err)
@@ -96,17 +107,22 @@ func (d *Domain) GetRow(ctx context.Context, db DBTX, table, query string, args 
 
 // ListRows reads the rows a list query selects, as a JSON array.
 func (d *Domain) ListRows(ctx context.Context, db DBTX, table, query string, args ...any) (any, error) {
+	if q := jsonQuery(d.Table(table), query); q != "" {
+		list, err := queryJSON(ctx, db, q, true, args)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", table, err)
+		}
+		return list, nil
+	}
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
-	b := make([]byte, 1, 1024)
-	b[0] = '['
-	b, err = appendRows(b, d.Table(table), rows, ',', nil)
+	b, err := encodeRows(d.Table(table), rows, true, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", table, err)
 	}
-	return json.RawMessage(append(b, ']')), nil
+	return json.RawMessage(b), nil
 }
 
 // Insert creates a row: cols name the inserted columns (the key first),
@@ -272,7 +288,7 @@ func scanRows(t *schema.Table, rows *sql.Rows) ([]map[string]any, error) {
 // in a fixed order and is what makes a step cheap.
 func scanJSON(t *schema.Table, rows *sql.Rows) ([]json.RawMessage, error) {
 	var ends []int
-	b, err := appendRows(nil, t, rows, 0, &ends)
+	b, err := encodeRows(t, rows, false, &ends)
 	if err != nil {
 		return nil, err
 	}
@@ -290,6 +306,9 @@ func scanJSON(t *schema.Table, rows *sql.Rows) ([]json.RawMessage, error) {
 type rowLayout struct {
 	cols []*schema.Column // nil for a column the table does not declare
 	keys [][]byte         // each column's JSON key, quoted
+	// size is the length of the last encoding, to size the next one's
+	// buffer at once.
+	size atomic.Int64
 }
 
 // layouts caches rowLayouts by table and column names.
@@ -320,10 +339,10 @@ func layoutOf(t *schema.Table, names []string) *rowLayout {
 	return actual.(*rowLayout)
 }
 
-// appendRows appends each row as a JSON object to b, with sep (unless 0)
-// between them, and the end offset of each object to *ends when ends is
-// not nil. It closes rows.
-func appendRows(b []byte, t *schema.Table, rows *sql.Rows, sep byte, ends *[]int) ([]byte, error) {
+// encodeRows encodes each row as a JSON object, one after another, or,
+// with asList, as the elements of a JSON array. When ends is not nil it
+// gets the end offset of each object. It closes rows.
+func encodeRows(t *schema.Table, rows *sql.Rows, asList bool, ends *[]int) ([]byte, error) {
 	defer rows.Close()
 	names, err := rows.Columns()
 	if err != nil {
@@ -335,13 +354,17 @@ func appendRows(b []byte, t *schema.Table, rows *sql.Rows, sep byte, ends *[]int
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
+	b := make([]byte, 0, l.size.Load()*9/8+64)
+	if asList {
+		b = append(b, '[')
+	}
 	first := true
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, err
 		}
-		if !first && sep != 0 {
-			b = append(b, sep)
+		if !first && asList {
+			b = append(b, ',')
 		}
 		first = false
 		b = append(b, '{')
@@ -358,6 +381,10 @@ func appendRows(b []byte, t *schema.Table, rows *sql.Rows, sep byte, ends *[]int
 			*ends = append(*ends, len(b))
 		}
 	}
+	if asList {
+		b = append(b, ']')
+	}
+	l.size.Store(int64(len(b)))
 	return b, rows.Err()
 }
 

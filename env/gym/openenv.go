@@ -55,7 +55,7 @@ func (s *Server) serveOpenEnv(w http.ResponseWriter, r *http.Request) {
 	send := func(typ string, data any) {
 		payload, _ := json.Marshal(data)
 		msg, _ := json.Marshal(openEnvMsg{Type: typ, Data: payload})
-		c.send(msg)
+		c.send(message{head: msg})
 	}
 	fail := func(code, msg string) {
 		s.met.errors.WithLabelValues("openenv_" + code).Inc()

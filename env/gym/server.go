@@ -1,6 +1,7 @@
 package gym
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -64,6 +65,8 @@ type metrics struct {
 	steps, resets, forks, closes prometheus.Counter
 	errors                       *prometheus.CounterVec
 	latency                      *prometheus.HistogramVec
+	// opLatency holds latency's observer for each op, looked up once.
+	opLatency map[string]prometheus.Observer
 	conns                        prometheus.Gauge
 }
 
@@ -94,6 +97,10 @@ func New(m *env.Manager, opt Options) *Server {
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "simgym_request_seconds", Help: "Time to answer a request, by op.",
 			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1}}, []string{"op"}),
 		conns: prometheus.NewGauge(prometheus.GaugeOpts{Name: "simgym_connections", Help: "Open websocket connections."}),
+	}
+	s.met.opLatency = map[string]prometheus.Observer{}
+	for _, op := range []string{"hello", "reset", "step", "fork", "close"} {
+		s.met.opLatency[op] = s.met.latency.WithLabelValues(op)
 	}
 	opt.Registry.MustRegister(s.met.steps, s.met.resets, s.met.forks, s.met.closes, s.met.errors, s.met.latency, s.met.conns,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgym_episodes_open", Help: "Open episodes."}, func() float64 { return float64(m.Open()) }))
@@ -151,7 +158,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, bool)
 		return nil, false
 	}
 	ws.SetReadLimit(16 * s.opt.MaxMessageBytes)
-	c := &wsConn{ws: ws, out: make(chan []byte, 256), done: make(chan struct{})}
+	c := &wsConn{ws: ws, out: make(chan message, 256), done: make(chan struct{})}
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
@@ -171,24 +178,62 @@ func (s *Server) dropConn(c *wsConn, closeMsg []byte) {
 // wsConn serialises writes to one websocket.
 type wsConn struct {
 	ws   *websocket.Conn
-	out  chan []byte
+	out  chan message
 	done chan struct{}
 	once sync.Once
 }
 
-func (c *wsConn) send(msg []byte) {
+// message is one outgoing text message, in parts written one after
+// another: a step's observation goes out as it came from the tool, not
+// copied into a reply buffer.
+type message struct {
+	head, body, tail []byte
+}
+
+// read reads the next message into buf, which it returns the bytes of.
+func (c *wsConn) read(buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := c.ws.NextReader()
+	if err != nil {
+		return nil, err
+	}
+	if buf.Cap() > 1<<20 {
+		*buf = bytes.Buffer{} // a rare big message's buffer is not kept
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func (c *wsConn) send(msg message) {
 	select {
 	case c.out <- msg:
 	case <-c.done:
 	}
 }
 
+// write sends one message.
+func (c *wsConn) write(msg message, timeout time.Duration) error {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(timeout))
+	w, err := c.ws.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	for _, part := range [][]byte{msg.head, msg.body, msg.tail} {
+		if _, err := w.Write(part); err != nil {
+			_ = w.Close()
+			return err
+		}
+	}
+	return w.Close()
+}
+
 func (c *wsConn) writeLoop() {
 	for {
 		select {
 		case msg := <-c.out:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+			if err := c.write(msg, 30*time.Second); err != nil {
 				c.shutdown(nil)
 				return
 			}
@@ -206,8 +251,7 @@ func (c *wsConn) shutdown(msg []byte) {
 		for {
 			select {
 			case msg := <-c.out:
-				_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
-				_ = c.ws.WriteMessage(websocket.TextMessage, msg)
+				_ = c.write(msg, time.Second)
 				continue
 			default:
 			}
@@ -240,8 +284,9 @@ func (s *Server) serveGym(w http.ResponseWriter, r *http.Request) {
 		s.m.CloseOwner(owner)
 		s.dropConn(c, closeMsg)
 	}()
+	var buf bytes.Buffer // each request is decoded (copied) before the next read
 	for {
-		_, data, err := c.ws.ReadMessage()
+		data, err := c.read(&buf)
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
 				closeMsg = websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("message over %d bytes", 16*s.opt.MaxMessageBytes))
@@ -286,7 +331,7 @@ func (s *Server) serveGym(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) replyError(c *wsConn, id json.RawMessage, code, msg string) {
 	s.met.errors.WithLabelValues(code).Inc()
-	c.send(encode(Reply{ID: id, Error: &ErrorBody{Code: code, Message: msg}}))
+	c.send(message{head: encode(Reply{ID: id, Error: &ErrorBody{Code: code, Message: msg}})})
 }
 
 func encode(r Reply) []byte {
@@ -301,27 +346,33 @@ func encode(r Reply) []byte {
 }
 
 // handle answers one decoded request.
-func (s *Server) handle(ctx context.Context, owner uint64, req *Request) []byte {
+func (s *Server) handle(ctx context.Context, owner uint64, req *Request) message {
 	start := time.Now()
-	defer func() { s.met.latency.WithLabelValues(req.Op).Observe(time.Since(start).Seconds()) }()
-	var data []byte
+	defer func() {
+		obs, ok := s.met.opLatency[req.Op]
+		if !ok {
+			obs = s.met.latency.WithLabelValues(req.Op)
+		}
+		obs.Observe(time.Since(start).Seconds())
+	}()
+	var msg message
 	var reply Reply
 	var err error
 	if req.Op == "step" {
-		data, err = s.step(ctx, owner, req)
+		msg, err = s.step(ctx, owner, req)
 	} else {
 		reply, err = s.dispatch(ctx, owner, req)
 	}
 	if err != nil {
 		code := codeOf(err)
 		s.met.errors.WithLabelValues(code).Inc()
-		return encode(Reply{ID: req.ID, Error: &ErrorBody{Code: code, Message: err.Error()}})
+		return message{head: encode(Reply{ID: req.ID, Error: &ErrorBody{Code: code, Message: err.Error()}})}
 	}
-	if data != nil {
-		return data
+	if msg.head != nil {
+		return msg
 	}
 	reply.ID = req.ID
-	return encode(reply)
+	return message{head: encode(reply)}
 }
 
 func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Reply, error) {
@@ -364,26 +415,27 @@ func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Repl
 	return Reply{}, perr(CodeUnknownOp, "unknown op %q", req.Op)
 }
 
-// step answers a step, writing the reply by hand: steps are the hot path,
-// and the observation is JSON already.
-func (s *Server) step(ctx context.Context, owner uint64, req *Request) ([]byte, error) {
+// step answers a step, writing the reply by hand around the
+// observation: steps are the hot path, and the observation is JSON
+// already.
+func (s *Server) step(ctx context.Context, owner uint64, req *Request) (message, error) {
 	r, err := s.m.Step(ctx, owner, req.Episode, *req.Action)
 	if err != nil {
-		return nil, err
+		return message{}, err
 	}
 	s.met.steps.Inc()
 	info, err := json.Marshal(r.Info)
 	if err != nil {
-		return nil, fmt.Errorf("encode step info: %w", err)
+		return message{}, fmt.Errorf("encode step info: %w", err)
 	}
 	ep, _ := json.Marshal(req.Episode)
-	b := make([]byte, 0, len(r.Observation)+len(info)+len(req.ID)+len(ep)+96)
+	b := make([]byte, 0, len(info)+len(req.ID)+len(ep)+96)
 	b = append(b, `{"id":`...)
 	b = append(b, req.ID...)
 	b = append(b, `,"episode":`...)
 	b = append(b, ep...)
 	b = append(b, `,"observation":`...)
-	b = append(b, r.Observation...)
+	head := len(b)
 	b = append(b, `,"reward":`...)
 	b = strconv.AppendFloat(b, r.Reward, 'g', -1, 64)
 	b = append(b, `,"done":`...)
@@ -392,7 +444,8 @@ func (s *Server) step(ctx context.Context, owner uint64, req *Request) ([]byte, 
 	b = strconv.AppendBool(b, r.Truncated)
 	b = append(b, `,"info":`...)
 	b = append(b, info...)
-	return append(b, '}'), nil
+	b = append(b, '}')
+	return message{head: b[:head:head], body: r.Observation, tail: b[head:]}, nil
 }
 
 // Shutdown stops taking requests, lets in-flight ones finish (until ctx

@@ -48,9 +48,10 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("bench gym", flag.ContinueOnError)
 	server := fs.String("server", "", "ws:// URL of a running gym (default: start one in a child process)")
 	episodes := fs.Int("episodes", 64, "concurrent episodes")
-	conns := fs.Int("connections", 8, "websocket connections the episodes share")
+	conns := fs.Int("connections", 2, "websocket connections the episodes share (as two rollout workers would)")
 	duration := fs.Duration("duration", 5*time.Second, "how long each phase runs")
 	idle := fs.Int("idle-episodes", 2000, "episodes opened to measure memory per episode")
+	episodeSteps := fs.Int("episode-steps", 0, "steps an episode takes before it is closed and a new one reset in its place (0: never)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the load generator to this file")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -133,39 +134,82 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 					ep, err := replyEpisode(reply)
 					eps[c][j] = ep
 					return nil, err
-				})
+				}, nil)
 		})
 		return eps, err
 	}
 	closeEpisodes := func(eps [][]string) error {
 		_, _, err := each(func(c int, l *wsLoad) (int, []float64, error) {
-			return l.run(ctx, time.Now().Add(time.Hour), len(eps[c]), func(j int) []byte { return closeReq(j, eps[c][j]) },
-				func(int, []byte) ([]byte, error) { return nil, nil })
+			var open []string
+			for _, ep := range eps[c] {
+				if ep != "" {
+					open = append(open, ep)
+				}
+			}
+			return l.run(ctx, time.Now().Add(time.Hour), len(open), func(j int) []byte { return closeReq(j, open[j]) },
+				func(int, []byte) ([]byte, error) { return nil, nil }, nil)
 		})
 		return err
 	}
 
-	// Steps: every episode steps a read tool, closed loop.
+	// Steps: every episode steps a read tool, closed loop; after
+	// --episode-steps steps it is closed and another reset in its place,
+	// as a trainer's episodes end (those requests are not counted).
 	eps, err := openEpisodes(*episodes)
 	if err != nil {
 		return err
 	}
 	stepArgs, _ := json.Marshal(map[string]any{"limit": 5})
-	stepReq := func(c, j int) []byte {
-		return []byte(`{"id":"` + strconv.Itoa(j) + `","op":"step","episode":` + jsonString(eps[c][j]) +
+	stepReq := func(slot int, ep string) []byte {
+		return []byte(`{"id":"` + strconv.Itoa(slot) + `","op":"step","episode":` + jsonString(ep) +
 			`,"action":{"tool":` + jsonString(listTool) + `,"arguments":` + string(stepArgs) + `}}`)
 	}
+	const (
+		stepping = iota
+		closing
+		resetting
+	)
+	states := make([][]int, len(loads))
 	deadline := time.Now().Add(*duration)
 	steps, lat, err := each(func(c int, l *wsLoad) (int, []float64, error) {
-		reqs := make([][]byte, len(eps[c]))
+		k := len(eps[c])
+		reqs := make([][]byte, k)
 		for j := range reqs {
-			reqs[j] = stepReq(c, j)
+			reqs[j] = stepReq(j, eps[c][j])
 		}
-		return l.run(ctx, deadline, len(reqs), func(j int) []byte { return reqs[j] },
-			func(j int, _ []byte) ([]byte, error) { return reqs[j], nil })
+		state, taken := make([]int, k), make([]int, k)
+		states[c] = state
+		return l.run(ctx, deadline, k, func(j int) []byte { return reqs[j] },
+			func(j int, reply []byte) ([]byte, error) {
+				switch state[j] {
+				case stepping:
+					taken[j]++
+					if *episodeSteps > 0 && taken[j] >= *episodeSteps {
+						state[j], taken[j] = closing, 0
+						return closeReq(j, eps[c][j]), nil
+					}
+					return reqs[j], nil
+				case closing:
+					state[j] = resetting
+					return reset(j, c+j*len(loads)), nil
+				}
+				ep, err := replyEpisode(reply)
+				if err != nil {
+					return nil, err
+				}
+				eps[c][j], reqs[j], state[j] = ep, stepReq(j, ep), stepping
+				return reqs[j], nil
+			}, func(j int) bool { return state[j] == stepping })
 	})
 	if err != nil {
 		return err
+	}
+	for c := range eps { // slots cut off while renewing their episode hold none
+		for j, st := range states[c] {
+			if st != stepping {
+				eps[c][j] = ""
+			}
+		}
 	}
 	if err := closeEpisodes(eps); err != nil {
 		return err
@@ -190,12 +234,18 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				ep, err := replyEpisode(reply)
 				closing[j] = true
 				return closeReq(j, ep), err
-			})
+			}, nil)
 	})
 	if err != nil {
 		return err
 	}
-	// Memory per open episode, from the server's resident memory.
+	// Memory per open episode, from the server's resident memory: what
+	// --idle-episodes more episodes add once a tenth as many are open
+	// (the domain's pristine copy and caches are made by the first).
+	warm, err := openEpisodes(max(*idle/10, 1))
+	if err != nil {
+		return err
+	}
 	before, err := residentBytes(httpBase)
 	if err != nil {
 		return err
@@ -211,6 +261,10 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := closeEpisodes(idleEps); err != nil {
 		return err
 	}
+	if err := closeEpisodes(warm); err != nil {
+		return err
+	}
+
 	// Baseline: the same steps in-process, no server.
 	base, err := inProcessSteps(ctx, d, listTool, *duration, *episodes)
 	if err != nil {
@@ -225,13 +279,15 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"server_p99_ms":        round3(serverP99 * 1000),
 		"bytes_per_episode":    max(int64(0), (after-before)/int64(*idle)),
 		"episodes":             *episodes,
+		"connections":          *conns,
+		"episode_steps":        *episodeSteps,
 		"baseline":             "the same steps in-process, no server",
 		"baseline_steps_per_s": round3(base),
 		"ratio_to_baseline":    round3(sps / base),
 		"domain":               d.Name,
 		"tool":                 listTool,
 	}
-	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
+	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "connections", "episode_steps", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
 }
 
 // startServer runs `simgym serve` with extra flags on a free loopback

@@ -76,9 +76,12 @@ func loadReply(data []byte) (slot int, err error) {
 // run drives slots until the deadline: first(i) is slot i's first
 // request and next(i, reply) its request after a reply (nil when the slot
 // is done), both with id i as a string. Every sixteenth reply is also
-// checked to be valid JSON. It returns the replies and their latencies in
-// milliseconds; the first error reply or failure ends it.
-func (l *wsLoad) run(ctx context.Context, deadline time.Time, slots int, first func(i int) []byte, next func(i int, reply []byte) ([]byte, error)) (int, []float64, error) {
+// checked to be valid JSON. It returns the replies counted and their
+// latencies in milliseconds: all of them, or, with counts, those to
+// which counts(i) says yes when they arrive. The first error reply or
+// failure ends it.
+func (l *wsLoad) run(ctx context.Context, deadline time.Time, slots int, first func(i int) []byte,
+	next func(i int, reply []byte) ([]byte, error), counts func(i int) bool) (int, []float64, error) {
 	sent := make([]time.Time, slots)
 	for i := range slots {
 		sent[i] = time.Now()
@@ -87,7 +90,7 @@ func (l *wsLoad) run(ctx context.Context, deadline time.Time, slots int, first f
 		}
 	}
 	lat := make([]float64, 0, 1<<16)
-	open, count := slots, 0
+	open, count, seen := slots, 0, 0
 	for open > 0 {
 		if ctx.Err() != nil {
 			return count, lat, ctx.Err()
@@ -104,11 +107,14 @@ func (l *wsLoad) run(ctx context.Context, deadline time.Time, slots int, first f
 		if i < 0 || i >= slots {
 			return count, lat, fmt.Errorf("reply for slot %d of %d", i, slots)
 		}
-		if count%16 == 0 && !json.Valid(data) {
+		if seen%16 == 0 && !json.Valid(data) {
 			return count, lat, fmt.Errorf("reply is not JSON: %.200s", data)
 		}
-		lat = append(lat, float64(now.Sub(sent[i]).Microseconds())/1000)
-		count++
+		seen++
+		if counts == nil || counts(i) {
+			lat = append(lat, float64(now.Sub(sent[i]).Microseconds())/1000)
+			count++
+		}
 		if now.After(deadline) {
 			open-- // this slot is done; wait for the others' replies
 			continue
