@@ -67,7 +67,7 @@ type metrics struct {
 	latency                      *prometheus.HistogramVec
 	// opLatency holds latency's observer for each op, looked up once.
 	opLatency map[string]prometheus.Observer
-	conns                        prometheus.Gauge
+	conns     prometheus.Gauge
 }
 
 // New makes a gym over the manager's environments.
