@@ -79,7 +79,7 @@ func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		url = "http://" + addr + "/retrieve"
 	}
 	var client *http.Client // nil: lean raw HTTP/1.1 connections
-	uncached, err := web.Load(ctx, client, url, indextest.Queries(2_000_000, max(n, 1), 7), web.LoadOptions{Concurrency: *concurrency, Duration: *duration, Batch: *batch})
+	uncached, err := web.Load(ctx, client, url, indextest.Queries(uncachedQueries(*duration, *batch), max(n, 1), 7), web.LoadOptions{Concurrency: *concurrency, Duration: *duration, Batch: *batch})
 	if err != nil {
 		return err
 	}
@@ -97,4 +97,10 @@ func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		"concurrency": *concurrency, "batch": max(*batch, 1),
 	}
 	return writeSummary(stdout, *asJSON, []string{"qps", "p50_ms", "p99_ms", "cached_qps", "cached_p50_ms", "cached_p99_ms", "documents", "errors", "build_seconds", "concurrency", "batch"}, summary)
+}
+
+// uncachedQueries is how many distinct queries the uncached phase needs:
+// more than 50,000 a second can ask.
+func uncachedQueries(d time.Duration, batch int) int {
+	return max(10_000, int(d.Seconds()*50_000)*max(batch, 1))
 }

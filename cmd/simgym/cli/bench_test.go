@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// serveInProcess runs `simgym serve` with args in this process until the
+// test ends and returns its address.
+func serveInProcess(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		code := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--json"}, args...), pw, io.Discard)
+		pw.Close()
+		done <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		assert.Equal(t, 0, <-done, "serve exits cleanly")
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var hello struct {
+		Addr string `json:"addr"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(line), &hello), line)
+	return hello.Addr
+}
+
+func TestBenchGym(t *testing.T) {
+	addr := serveInProcess(t, "--no-web", "--tasks-per-env", "1", "--max-steps", "0")
+	code, out, errOut := runCmd(t, "bench", "gym", "--server", "ws://"+addr+"/v1/gym", "--json",
+		"--duration", "300ms", "--episodes", "6", "--connections", "2", "--idle-episodes", "20", "--episode-steps", "7")
+	require.Equal(t, 0, code, errOut)
+	var s map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &s), out)
+	for _, k := range []string{"steps_per_s", "resets_per_s", "baseline_steps_per_s", "ratio_to_baseline"} {
+		assert.Positive(t, s[k], k)
+	}
+	assert.GreaterOrEqual(t, s["p99_ms"], s["p50_ms"])
+	assert.Equal(t, 6.0, s["episodes"])
+	assert.Equal(t, 7.0, s["episode_steps"])
+	assert.Contains(t, s, "bytes_per_episode")
+	assert.NotEmpty(t, s["tool"])
+}
+
+func TestBenchSearch(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "wiki")
+	code, _, errOut := runCmd(t, "corpus", "simwiki", "--articles", "300", "--out", dir)
+	require.Equal(t, 0, code, errOut)
+	addr := serveInProcess(t, "--index", dir, "--tasks-per-env", "1")
+	start := time.Now()
+	code, out, errOut := runCmd(t, "bench", "search", "--server", "http://"+addr, "--docs", "300", "--json",
+		"--duration", "300ms", "--batch", "2")
+	require.Equal(t, 0, code, errOut)
+	var s map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &s), out)
+	assert.Zero(t, s["errors"], errOut)
+	assert.Positive(t, s["qps"])
+	assert.Positive(t, s["cached_qps"])
+	assert.Equal(t, 2.0, s["batch"])
+	assert.Less(t, time.Since(start), time.Minute)
+}
