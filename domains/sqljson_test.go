@@ -94,7 +94,7 @@ func TestSQLiteEncodingOddValues(t *testing.T) {
 		"line\u2028sep\u2029", "emoji 😀 and é", "bad \xff\xfe utf-8", "<html>&amp;</html>", strings.Repeat("long ", 400)}
 	flags := []any{nil, 0, 1, 2, -1, 0.0, 0.5, "yes", ""}
 	nums := []any{nil, 0, -7, int64(math.MaxInt64), int64(math.MinInt64), 2.5, "twelve"}
-	xs := []any{nil, 3.0, 0.1 + 0.2, 1e21, 1e-7, 2.5e-5, 100.0, -0.0, 123.456, 1e300, int64(42), "n/a"}
+	xs := []any{nil, 3.0, 0.1 + 0.2, 1e21, 1e-7, 2.5e-5, 100.0, math.Copysign(0, -1), 123.456, 1e300, int64(42), "n/a"}
 	tags := []any{nil, `["a","b"]`, `[1, 2,  {"x" : "\u0041"}]`, `{"k": [true, null]}`, `not json`, `{a:1}`, `[1,]`, 7, `""`}
 	for i := range 40 {
 		insertOdd(t, db, string(rune('a'+i%26))+strings.Repeat("z", i/26),
@@ -130,7 +130,7 @@ func TestJSONQueryRewritesOnlyKnownShapes(t *testing.T) {
 // holds what the Go encoder's does.
 func FuzzSQLiteEncoding(f *testing.F) {
 	f.Add("hello", int64(1), 2.5, `[1,2]`, int64(1))
-	f.Add("\x00\xff\u2028", int64(-1), -0.0, `{"a":`, int64(0))
+	f.Add("\x00\xff\u2028", int64(-1), math.Copysign(0, -1), `{"a":`, int64(0))
 	f.Add("", int64(math.MaxInt64), 1e21, `"s"`, int64(7))
 	db := oddDB(f)
 	f.Fuzz(func(t *testing.T, text string, n int64, x float64, tags string, flag int64) {
