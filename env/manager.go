@@ -22,6 +22,9 @@ type Environment struct {
 	byID   map[string]*task.Task
 	mu     sync.Mutex
 	bySeed map[int64]*task.Task
+
+	infoOnce sync.Once
+	info     WorldInfo // what Info returns, made once: every reset asks
 }
 
 // NewEnvironment serves a domain with the given tasks.

@@ -53,9 +53,13 @@ type Run interface {
 	Close()
 }
 
-// Info describes the domain environment.
+// Info describes the domain environment. Callers must not change what
+// it returns: it is made once and shared.
 func (e *Environment) Info() WorldInfo {
-	return WorldInfo{Name: e.Name, Description: e.Domain.Description, Tools: e.Domain.OpenAITools(), TaskIDs: e.TaskIDs()}
+	e.infoOnce.Do(func() {
+		e.info = WorldInfo{Name: e.Name, Description: e.Domain.Description, Tools: e.Domain.OpenAITools(), TaskIDs: e.TaskIDs()}
+	})
+	return e.info
 }
 
 // Start begins an episode on a fresh copy of the task's initial state.
