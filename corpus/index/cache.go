@@ -69,14 +69,6 @@ func cacheKey(kind string, topK int, terms []queryTerm) string {
 	return b.String()
 }
 
-// verbatimKey identifies a query by its exact text, for the entry that
-// lets a repeated query skip analysis. Its third field starts with 2,
-// which no cacheKey has there (analysed keys put 0 between fields), so the
-// two kinds of key never meet.
-func verbatimKey(kind string, topK int, q string) string {
-	return kind + "\x00" + strconv.Itoa(topK) + "\x02" + q
-}
-
 // get returns the cached value for key and counts a hit or a miss.
 func (c *resultCache) get(kind, key string) (any, bool) {
 	v, ok := c.Get(key)

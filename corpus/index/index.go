@@ -25,7 +25,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/simgym/simgym/corpus"
-	"github.com/simgym/simgym/internal/lru"
 )
 
 // Query limits.
@@ -58,8 +57,6 @@ type Options struct {
 	CacheEntries int
 	// CacheBytes bounds the cache by the estimated size of its results;
 	// 0 means DefaultCacheBytes and a negative value disables the cache.
-	// Queries repeated word for word are also found by their text, in a
-	// second cache of at most a quarter of CacheBytes.
 	CacheBytes int64
 	// TitleBoost weighs a query term found in a document's title against
 	// one found in its text, for Search; 0 means DefaultTitleBoost.
@@ -120,7 +117,6 @@ type Index struct {
 	redirects bleve.Index // nil when the index has no redirects
 	analyzer  analysis.Analyzer
 	cache     *resultCache
-	verbatim  *lru.Cache[any] // the same results, by a query's exact text
 	flight    singleflight.Group
 	latency   *prometheus.HistogramVec
 
@@ -181,7 +177,6 @@ func OpenWithOptions(dir string, opts Options) (*Index, error) {
 		bytes = DefaultCacheBytes
 	}
 	x.cache = newResultCache(entries, bytes)
-	x.verbatim = lru.New[any](entries, bytes/4)
 	x.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "simgym_index_search_seconds",
 		Help:    "Time to answer a query that missed the cache.",
@@ -315,20 +310,12 @@ func (x *Index) run(ctx context.Context, kind, q string, topK int,
 		return nil, err
 	}
 	defer x.mu.RUnlock()
-	// A query asked before in the same words skips analysis: RL groups
-	// repeat their queries verbatim.
-	verbatim := verbatimKey(kind, topK, q)
-	if v, ok := x.verbatim.Get(verbatim); ok {
-		x.cache.hits.WithLabelValues(kind).Inc()
-		return v, nil
-	}
 	terms, err := x.analyze(q)
 	if err != nil {
 		return nil, err
 	}
 	key := cacheKey(kind, topK, terms)
 	if v, ok := x.cache.get(kind, key); ok {
-		x.verbatim.Add(verbatim, v, x.cache.Size(key))
 		return v, nil
 	}
 	ch := x.flight.DoChan(key, func() (any, error) {
@@ -341,7 +328,6 @@ func (x *Index) run(ctx context.Context, kind, q string, topK int,
 		}
 		x.latency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
 		x.cache.add(key, v, size)
-		x.verbatim.Add(verbatim, v, size)
 		return v, nil
 	})
 	select {

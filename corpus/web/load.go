@@ -104,7 +104,8 @@ func Load(ctx context.Context, client *http.Client, url string, queries []string
 			return LoadResult{}, fmt.Errorf("load test: %w", err)
 		}
 		if u.Scheme == "http" {
-			raw = &rawTarget{host: u.Host, path: u.RequestURI()}
+			raw = &rawTarget{host: u.Host, head: "POST " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host +
+				"\r\nContent-Type: application/json\r\nContent-Length: "}
 		} else {
 			client = http.DefaultClient
 		}
@@ -211,9 +212,10 @@ func checkReply(data []byte, queries int) error {
 	return nil
 }
 
-// rawTarget is where a rawConn sends its requests.
+// rawTarget is where a rawConn sends its requests: the host, and each
+// request's start up to its body's length.
 type rawTarget struct {
-	host, path string
+	host, head string
 }
 
 // rawConn is one keep-alive HTTP/1.1 connection of a load test, with its
@@ -250,11 +252,7 @@ func (c *rawConn) retrieve(ctx context.Context, body []byte, queries int, full b
 		// The deadline of ctx cuts a read that would wait past it.
 		c.stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	}
-	c.req = append(c.req[:0], "POST "...)
-	c.req = append(c.req, c.target.path...)
-	c.req = append(c.req, " HTTP/1.1\r\nHost: "...)
-	c.req = append(c.req, c.target.host...)
-	c.req = append(c.req, "\r\nContent-Type: application/json\r\nContent-Length: "...)
+	c.req = append(c.req[:0], c.target.head...)
 	c.req = strconv.AppendInt(c.req, int64(len(body)), 10)
 	c.req = append(c.req, "\r\n\r\n"...)
 	c.req = append(c.req, body...)

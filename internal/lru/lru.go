@@ -49,16 +49,6 @@ func (c *Cache[V]) Get(key string) (V, bool) {
 	return el.Value.(*entry[V]).value, true
 }
 
-// Size returns the size key's value was added with, or 0 without one.
-func (c *Cache[V]) Size(key string) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.entries[key]; ok {
-		return el.Value.(*entry[V]).size
-	}
-	return 0
-}
-
 // Add stores value, of about size bytes, under key, replacing any value
 // there, and evicts the least recently used entries until the cache is
 // within its bounds again. It returns how many it evicted. The key and

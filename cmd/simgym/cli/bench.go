@@ -108,7 +108,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	each := func(fn func(c int, l *wsLoad) (int, []float64, error)) (int, []float64, error) {
 		var mu sync.Mutex
 		total, all := 0, []float64{}
-		g, _ := errgroup.WithContext(ctx)
+		var g errgroup.Group
 		for c, l := range loads {
 			g.Go(func() error {
 				n, lat, err := fn(c, l)
