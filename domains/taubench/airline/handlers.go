@@ -476,6 +476,19 @@ func cancelReservationTool(ctx context.Context, db domains.DBTX, raw json.RawMes
 	return result(res), nil
 }
 
+// savePaidChange stores a changed reservation and its owner, whose
+// payment methods payForChange may have changed, and returns the
+// reservation as the tool's result.
+func savePaidChange(ctx context.Context, db domains.DBTX, id string, res, user *object) (any, error) {
+	if err := saveReservation(ctx, db, id, res); err != nil {
+		return nil, err
+	}
+	if err := saveUser(ctx, db, res.str("user_id"), user); err != nil {
+		return nil, err
+	}
+	return result(res), nil
+}
+
 // payForChange charges amount (a refund when negative) for a change to
 // a reservation to one of its user's gift cards or credit cards, and
 // records it in the reservation's payment history. A zero amount records
@@ -569,13 +582,7 @@ func updateReservationFlightsTool(ctx context.Context, db domains.DBTX, raw json
 		return nil, err
 	}
 	res.set("flights", flights)
-	if err := saveReservation(ctx, db, id, res); err != nil {
-		return nil, err
-	}
-	if err := saveUser(ctx, db, res.str("user_id"), user); err != nil {
-		return nil, err
-	}
-	return result(res), nil
+	return savePaidChange(ctx, db, id, res, user)
 }
 
 func updateReservationBaggagesTool(ctx context.Context, db domains.DBTX, raw json.RawMessage) (any, error) {
@@ -601,13 +608,7 @@ func updateReservationBaggagesTool(ctx context.Context, db domains.DBTX, raw jso
 	}
 	res.set("total_baggages", a.get("total_baggages"))
 	res.set("nonfree_baggages", a.get("nonfree_baggages"))
-	if err := saveReservation(ctx, db, id, res); err != nil {
-		return nil, err
-	}
-	if err := saveUser(ctx, db, res.str("user_id"), user); err != nil {
-		return nil, err
-	}
-	return result(res), nil
+	return savePaidChange(ctx, db, id, res, user)
 }
 
 func updateReservationPassengersTool(ctx context.Context, db domains.DBTX, raw json.RawMessage) (any, error) {
