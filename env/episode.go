@@ -23,6 +23,7 @@ var (
 	ErrUnknownEnv     = errors.New("unknown environment")
 	ErrUnknownTask    = errors.New("unknown task")
 	ErrUnknownEpisode = errors.New("unknown episode")
+	ErrEpisodeExpired = errors.New("episode expired")
 	ErrEpisodeDone    = errors.New("episode is done")
 	ErrBadAction      = errors.New("bad action")
 	ErrLimit          = errors.New("limit reached")

@@ -110,6 +110,7 @@ type Manager struct {
 	episodes map[string]*Episode
 	perOwner map[uint64]int
 	seq      atomic.Uint64
+	expired  expiredSet
 
 	// OnFinish, when set, is called once for each episode that ends (by
 	// answer or step limit), outside the episode's lock.
@@ -230,7 +231,7 @@ func (m *Manager) get(owner uint64, id string) (*Episode, error) {
 	e := m.episodes[id]
 	m.mu.RUnlock()
 	if e == nil || e.owner != owner {
-		return nil, fmt.Errorf("%w %q", ErrUnknownEpisode, id)
+		return nil, m.unknown(owner, id)
 	}
 	return e, nil
 }
@@ -278,7 +279,7 @@ func (m *Manager) Close(owner uint64, id string) error {
 	e := m.episodes[id]
 	if e == nil || e.owner != owner {
 		m.mu.Unlock()
-		return fmt.Errorf("%w %q", ErrUnknownEpisode, id)
+		return m.unknown(owner, id)
 	}
 	m.remove(e)
 	m.mu.Unlock()
@@ -309,9 +310,22 @@ func (m *Manager) Sweep(now time.Time) int {
 	cutoff := now.Add(-m.limits.IdleTimeout)
 	return m.closeWhere(func(e *Episode) bool {
 		e.mu.Lock()
-		defer e.mu.Unlock()
-		return e.last.Before(cutoff)
+		idle := e.last.Before(cutoff)
+		e.mu.Unlock()
+		if idle {
+			m.expired.add(e.ID, e.owner)
+		}
+		return idle
 	})
+}
+
+// unknown is the error for an episode id owner does not hold: expired
+// when the idle sweep closed it, else unknown.
+func (m *Manager) unknown(owner uint64, id string) error {
+	if m.expired.has(id, owner) {
+		return fmt.Errorf("%w: episode %q was closed after %s without a request (idle timeout)", ErrEpisodeExpired, id, m.limits.IdleTimeout)
+	}
+	return fmt.Errorf("%w %q", ErrUnknownEpisode, id)
 }
 
 // closeWhere closes the episodes that match and returns how many.

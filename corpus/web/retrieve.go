@@ -29,8 +29,12 @@ type PassageSearcher interface {
 // Defaults for RetrieveOptions.
 const (
 	DefaultRetrieveTopK       = 3
-	DefaultRetrieveMaxQueries = 1024
-	DefaultRetrieveMaxBody    = 4 << 20
+	DefaultRetrieveMaxQueries = 256
+	DefaultRetrieveMaxBody    = 1 << 20
+	// DefaultRetrieveMaxPassages bounds queries x topk of one request.
+	DefaultRetrieveMaxPassages = 4096
+	// DefaultRetrieveMaxReply bounds the bytes of one reply.
+	DefaultRetrieveMaxReply = 8 << 20
 	// The encoded lists of 20,000 queries of three passages each take
 	// about 40 MB.
 	DefaultRetrieveCacheEntries = 20_000
@@ -48,6 +52,12 @@ type RetrieveOptions struct {
 	// MaxBodyBytes bounds the request body; 0 means
 	// DefaultRetrieveMaxBody.
 	MaxBodyBytes int64
+	// MaxPassages bounds the passages one request may ask for (queries
+	// times topk); 0 means DefaultRetrieveMaxPassages.
+	MaxPassages int
+	// MaxReplyBytes bounds one reply; a request whose results would be
+	// larger gets 413. 0 means DefaultRetrieveMaxReply.
+	MaxReplyBytes int
 	// Parallel is the number of queries of one request searched at once;
 	// 0 means GOMAXPROCS.
 	Parallel int
@@ -61,8 +71,11 @@ type RetrieveOptions struct {
 // RetrieveRequest is the body of POST /retrieve.
 type RetrieveRequest struct {
 	Queries []string `json:"queries"`
+	// Query is one query, as SkyRL-gym's search tool sends it; it is
+	// searched after Queries.
+	Query *string `json:"query,omitempty"`
 	// TopK is the number of passages per query, 1 to index.MaxTopK;
-	// absent means RetrieveOptions.DefaultTopK.
+	// absent, null or 0 means RetrieveOptions.DefaultTopK.
 	TopK *int `json:"topk"`
 	// ReturnScores asks for {"document", "score"} pairs instead of bare
 	// documents.
@@ -121,6 +134,12 @@ func RetrieveHandler(s PassageSearcher, opts RetrieveOptions) *Retriever {
 	}
 	if opts.MaxQueries <= 0 {
 		opts.MaxQueries = DefaultRetrieveMaxQueries
+	}
+	if opts.MaxPassages <= 0 {
+		opts.MaxPassages = DefaultRetrieveMaxPassages
+	}
+	if opts.MaxReplyBytes <= 0 {
+		opts.MaxReplyBytes = DefaultRetrieveMaxReply
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultRetrieveMaxBody
@@ -194,8 +213,12 @@ func (h *Retriever) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	topK := h.opts.DefaultTopK
-	if req.TopK != nil {
+	if req.TopK != nil && *req.TopK != 0 {
 		topK = *req.TopK
+	}
+	if n := len(req.Queries) * topK; n > h.opts.MaxPassages {
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("%d queries x topk %d = %d passages; at most %d per request: send fewer queries or a smaller topk", len(req.Queries), topK, n, h.opts.MaxPassages))
+		return
 	}
 	lists := make([][]byte, len(req.Queries))
 	var missing []int
@@ -234,6 +257,10 @@ func (h *Retriever) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	size := len(`{"result":[]}`) + 1 + len(lists)
 	for _, l := range lists {
 		size += len(l)
+	}
+	if size > h.opts.MaxReplyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the reply would be %d bytes; at most %d per request: send fewer queries or a smaller topk", size, h.opts.MaxReplyBytes))
+		return
 	}
 	body := make([]byte, 0, size)
 	body = append(body, `{"result":[`...)
@@ -322,15 +349,16 @@ func decodeRetrieve(body io.Reader, opts RetrieveOptions) (RetrieveRequest, int,
 	if err := json.Unmarshal(buf.Bytes(), &req); err != nil {
 		return req, http.StatusBadRequest, fmt.Errorf("bad JSON body: %w", err)
 	}
+	if req.Query != nil {
+		req.Queries = append(req.Queries, *req.Query)
+	}
 	switch {
 	case req.Queries == nil:
-		return req, http.StatusBadRequest, errors.New(`"queries" is missing: send {"queries": ["..."], "topk": 3}`)
-	case len(req.Queries) == 0:
-		return req, http.StatusBadRequest, errors.New(`"queries" is empty`)
+		return req, http.StatusBadRequest, errors.New(`"queries" is missing: send {"queries": ["..."], "topk": 3} or {"query": "..."}`)
 	case len(req.Queries) > opts.MaxQueries:
 		return req, http.StatusRequestEntityTooLarge, fmt.Errorf(`%d queries; at most %d per request`, len(req.Queries), opts.MaxQueries)
-	case req.TopK != nil && (*req.TopK < 1 || *req.TopK > index.MaxTopK):
-		return req, http.StatusBadRequest, fmt.Errorf(`"topk" is %d; it must be from 1 to %d`, *req.TopK, index.MaxTopK)
+	case req.TopK != nil && (*req.TopK < 0 || *req.TopK > index.MaxTopK):
+		return req, http.StatusBadRequest, fmt.Errorf(`"topk" is %d; it must be from 1 to %d (0 or null: the default)`, *req.TopK, index.MaxTopK)
 	}
 	return req, 0, nil
 }

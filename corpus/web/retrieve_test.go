@@ -79,6 +79,37 @@ func TestRetrieveWithScores(t *testing.T) {
 	assert.ElementsMatch(t, []string{"id", "contents"}, keys(doc))
 }
 
+// TestRetrieveCallerShapes: the request shapes other callers send.
+// SkyRL-gym's search tool sends {"query": "..."}; Search-R1 treats topk 0
+// or null as its default; an empty query list gets an empty result.
+func TestRetrieveCallerShapes(t *testing.T) {
+	h := web.RetrieveHandler(fixtureIndex(t), web.RetrieveOptions{})
+	for _, body := range []string{`{"query": "river"}`, `{"queries": ["river"], "topk": 0}`, `{"queries": ["river"], "topk": null}`} {
+		rec, out := post(t, h, body)
+		require.Equal(t, http.StatusOK, rec.Code, body)
+		res := out["result"].([]any)
+		require.Len(t, res, 1, body)
+		assert.Len(t, res[0], web.DefaultRetrieveTopK, body)
+	}
+	rec, _ := post(t, h, `{"queries": []}`)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.JSONEq(t, `{"result": []}`, rec.Body.String())
+}
+
+// TestRetrieveCaps: a request asking for more passages, or a bigger
+// reply, than the caps gets 413 with what to do, and nothing is built.
+func TestRetrieveCaps(t *testing.T) {
+	h := web.RetrieveHandler(fixtureIndex(t), web.RetrieveOptions{MaxPassages: 20, MaxReplyBytes: 600})
+	rec, out := post(t, h, `{"queries": ["a", "b", "c"], "topk": 10}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+	assert.Contains(t, out["error"].(map[string]any)["message"], "30 passages; at most 20")
+	rec, out = post(t, h, `{"queries": ["river", "mountain"], "topk": 5}`)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+	assert.Contains(t, out["error"].(map[string]any)["message"], "at most 600")
+	rec, _ = post(t, h, `{"queries": ["river"], "topk": 1}`)
+	assert.Equal(t, http.StatusOK, rec.Code)
+}
+
 func TestRetrieveWithoutScoresAndDefaultTopK(t *testing.T) {
 	h := web.RetrieveHandler(fixtureIndex(t), web.RetrieveOptions{})
 	rec, _ := post(t, h, `{"queries": ["river"]}`)
@@ -119,8 +150,8 @@ func TestRetrieveRejectsBadRequests(t *testing.T) {
 		{`{"queries": ["x"]} {}`, http.StatusBadRequest, "bad_json"},
 		{`{}`, http.StatusBadRequest, "bad_request"},
 		{`null`, http.StatusBadRequest, "bad_request"},
-		{`{"queries": []}`, http.StatusBadRequest, "bad_request"},
-		{`{"queries": ["x"], "topk": 0}`, http.StatusBadRequest, "bad_request"},
+		{`{"queries": ["x"], "topk": -1}`, http.StatusBadRequest, "bad_request"},
+		{`{"query": 3}`, http.StatusBadRequest, "bad_json"},
 		{`{"queries": ["x"], "topk": 101}`, http.StatusBadRequest, "bad_request"},
 		{`{"queries": ["a", "b", "c", "d", "e"]}`, http.StatusRequestEntityTooLarge, "too_large"},
 		{`{"queries": ["` + strings.Repeat("x", 300) + `"]}`, http.StatusRequestEntityTooLarge, "too_large"},

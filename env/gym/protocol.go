@@ -28,6 +28,8 @@ const (
 	CodeTooLarge       = "message_too_large"
 	CodeInternal       = "internal"
 	CodeShuttingDown   = "shutting_down"
+	CodeOverBudget     = "over_budget"
+	CodeEpisodeExpired = "episode_expired"
 )
 
 // Request is one client message.
@@ -152,6 +154,8 @@ func codeOf(err error) string {
 		return CodeUnknownTask
 	case errors.Is(err, env.ErrUnknownEpisode):
 		return CodeUnknownEpisode
+	case errors.Is(err, env.ErrEpisodeExpired):
+		return CodeEpisodeExpired
 	case errors.Is(err, env.ErrEpisodeDone):
 		return CodeEpisodeDone
 	case errors.Is(err, env.ErrLimit):

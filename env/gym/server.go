@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,22 +31,80 @@ const Version = "simgym/0.1"
 
 // Options configure a Server. Zero values take the defaults.
 type Options struct {
-	// Token, when set, is required as "Authorization: Bearer TOKEN" (or
-	// ?token=TOKEN) on every connection.
+	// Token, when set, is required on every endpoint but /healthz, as
+	// "Authorization: Bearer TOKEN" (the scheme in any case) or as the
+	// query parameter ?token=TOKEN (which proxies may log).
 	Token string
+	// AllowOrigins lists the browser origins (scheme://host[:port]) whose
+	// pages may open a websocket. By default none may: a request with an
+	// Origin header is refused (cross-site websocket hijacking), and
+	// scripts, which send none, are served.
+	AllowOrigins []string
 	// MaxMessageBytes bounds one request (default 1 MiB); a larger one
-	// gets a message_too_large error, and one over 16 times that closes
-	// the connection.
+	// gets a message_too_large error and the connection is closed.
 	MaxMessageBytes int64
 	// MaxInflight bounds requests a connection runs at once (default 64);
 	// further pipelined requests wait.
 	MaxInflight int
+	// ConnBudget bounds, in bytes, a connection's unread replies and the
+	// requests it has in flight (default 4 MiB): past it the connection
+	// stops reading requests until its replies drain, and a reply that
+	// would take its queue past twice the budget ends the connection
+	// with an over_budget error.
+	ConnBudget int64
+	// ServerBudget bounds unread replies over all connections (default
+	// 256 MiB); past it, a connection with replies still unread that
+	// adds more gets an over_budget error and is closed.
+	ServerBudget int64
+	// MaxConns bounds open websocket connections (default 16384).
+	MaxConns int
+	// PingInterval is how often an idle connection is pinged (default
+	// 30 s); a peer that answers nothing for two intervals is dropped.
+	PingInterval time.Duration
+	// ConnIdleTimeout closes a connection that sent no request for this
+	// long (default 15 min).
+	ConnIdleTimeout time.Duration
+	// WriteTimeout bounds writing one batch of replies (default 30 s).
+	WriteTimeout time.Duration
+	// FlushTimeout bounds the flush of queued replies when a connection
+	// closes (default 2 s).
+	FlushTimeout time.Duration
 	// Retrieve, when set, serves POST /retrieve.
 	Retrieve http.Handler
 	// Extra handlers to mount, by path.
 	Extra map[string]http.Handler
 	// Registry collects metrics (default: a new registry).
 	Registry *prometheus.Registry
+}
+
+func (o *Options) defaults() {
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = DefaultMaxMessageSize
+	}
+	if o.MaxInflight <= 0 {
+		o.MaxInflight = 64
+	}
+	if o.ConnBudget <= 0 {
+		o.ConnBudget = DefaultConnBudget
+	}
+	if o.ServerBudget <= 0 {
+		o.ServerBudget = DefaultServerBudget
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = DefaultPingInterval
+	}
+	if o.ConnIdleTimeout <= 0 {
+		o.ConnIdleTimeout = DefaultConnIdle
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.FlushTimeout <= 0 {
+		o.FlushTimeout = DefaultFlushTimeout
+	}
 }
 
 // Server is the gym: an http.Handler for the websocket protocol and the
@@ -53,10 +115,13 @@ type Server struct {
 	mux *http.ServeMux
 	up  websocket.Upgrader
 
-	closing  atomic.Bool
-	inflight sync.WaitGroup
-	mu       sync.Mutex
-	conns    map[*wsConn]struct{}
+	work   work
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	queued atomic.Int64 // bytes of unread replies, all connections
+
+	helloOnce sync.Once
+	helloBody []byte // the hello reply after its id, encoded once
 
 	met metrics
 }
@@ -66,27 +131,26 @@ type metrics struct {
 	errors                       *prometheus.CounterVec
 	latency                      *prometheus.HistogramVec
 	// opLatency holds latency's observer for each op, looked up once.
-	opLatency map[string]prometheus.Observer
-	conns     prometheus.Gauge
+	opLatency   map[string]prometheus.Observer
+	conns       prometheus.Gauge
+	panics      *prometheus.CounterVec
+	disconnects *prometheus.CounterVec
+	refused     *prometheus.CounterVec
 }
 
 // New makes a gym over the manager's environments.
 func New(m *env.Manager, opt Options) *Server {
-	if opt.MaxMessageBytes <= 0 {
-		opt.MaxMessageBytes = 1 << 20
-	}
-	if opt.MaxInflight <= 0 {
-		opt.MaxInflight = 64
-	}
+	opt.defaults()
 	if opt.Registry == nil {
 		opt.Registry = prometheus.NewRegistry()
 		opt.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	}
-	s := &Server{m: m, opt: opt, mux: http.NewServeMux(), conns: map[*wsConn]struct{}{}}
+	s := &Server{m: m, opt: opt, mux: http.NewServeMux(), conns: map[*conn]struct{}{}}
 	s.up = websocket.Upgrader{
-		ReadBufferSize: 16 << 10, WriteBufferSize: 16 << 10,
-		// Trainers connect from scripts, not browsers.
-		CheckOrigin: func(*http.Request) bool { return true },
+		ReadBufferSize: 4 << 10, WriteBufferSize: 16 << 10,
+		// Idle connections hold no write buffer.
+		WriteBufferPool: &sync.Pool{},
+		CheckOrigin:     s.originAllowed,
 	}
 	s.met = metrics{
 		steps:  prometheus.NewCounter(prometheus.CounterOpts{Name: "simgym_steps_total", Help: "Steps taken."}),
@@ -96,23 +160,28 @@ func New(m *env.Manager, opt Options) *Server {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "simgym_errors_total", Help: "Error replies, by code."}, []string{"code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "simgym_request_seconds", Help: "Time to answer a request, by op.",
 			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1}}, []string{"op"}),
-		conns: prometheus.NewGauge(prometheus.GaugeOpts{Name: "simgym_connections", Help: "Open websocket connections."}),
+		conns:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "simgym_connections", Help: "Open websocket connections."}),
+		panics:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "simgym_panics_total", Help: "Panics recovered while serving a client (each ended its connection), by where."}, []string{"where"}),
+		disconnects: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "simgym_disconnects_total", Help: "Connections the server ended, by reason."}, []string{"reason"}),
+		refused:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "simgym_refused_total", Help: "HTTP requests refused before serving, by reason."}, []string{"reason"}),
 	}
 	s.met.opLatency = map[string]prometheus.Observer{}
 	for _, op := range []string{"hello", "reset", "step", "fork", "close"} {
 		s.met.opLatency[op] = s.met.latency.WithLabelValues(op)
 	}
 	opt.Registry.MustRegister(s.met.steps, s.met.resets, s.met.forks, s.met.closes, s.met.errors, s.met.latency, s.met.conns,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgym_episodes_open", Help: "Open episodes."}, func() float64 { return float64(m.Open()) }))
+		s.met.panics, s.met.disconnects, s.met.refused,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgym_episodes_open", Help: "Open episodes."}, func() float64 { return float64(m.Open()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgym_reply_bytes_queued", Help: "Bytes of replies queued for clients, all connections."}, func() float64 { return float64(s.queued.Load()) }))
 	s.mux.HandleFunc("GET /v1/gym", s.serveGym)
 	s.mux.HandleFunc("GET /ws", s.serveOpenEnv)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if s.closing.Load() {
+		if s.work.isClosing() {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status":"ok","episodes":%d,"environments":%d}`+"\n", m.Open(), len(m.Worlds()))
+		io.WriteString(w, `{"status":"ok"}`+"\n")
 	})
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Registry, promhttp.HandlerOpts{}))
 	if opt.Retrieve != nil {
@@ -124,41 +193,94 @@ func New(m *env.Manager, opt Options) *Server {
 	return s
 }
 
+// Connections counts open websocket connections.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
 // Manager returns the server's episode manager.
 func (s *Server) Manager() *env.Manager { return s.m }
 
-// ServeHTTP routes a request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP routes a request. With a token, every endpoint but
+// /healthz needs it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/healthz" && !s.authorized(r) {
+		s.met.refused.WithLabelValues("token").Inc()
+		w.Header().Set("WWW-Authenticate", `Bearer realm="simgym"`)
+		http.Error(w, "simgym: missing or wrong bearer token (send Authorization: Bearer TOKEN)", http.StatusUnauthorized)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // authorized checks the bearer token, when one is set.
 func (s *Server) authorized(r *http.Request) bool {
 	if s.opt.Token == "" {
 		return true
 	}
-	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if got == "" || got == r.Header.Get("Authorization") {
+	got := ""
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, cred, ok := strings.Cut(strings.TrimSpace(h), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return false
+		}
+		got = strings.TrimSpace(cred)
+	} else {
 		got = r.URL.Query().Get("token")
 	}
 	return subtle.ConstantTimeCompare([]byte(got), []byte(s.opt.Token)) == 1
 }
 
-// upgrade authorizes and upgrades a websocket request.
-func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, bool) {
-	if !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="simgym"`)
-		http.Error(w, "simgym: missing or wrong bearer token", http.StatusUnauthorized)
+// originAllowed lets scripts (no Origin header) and the allowed browser
+// origins open websockets.
+func (s *Server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	for _, o := range s.opt.AllowOrigins {
+		if o == "*" || strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// recoverIn recovers a panic in a goroutine serving a client, counting
+// it; the caller's deferred cleanup then ends that connection.
+func (s *Server) recoverIn(where string) {
+	if p := recover(); p != nil {
+		s.met.panics.WithLabelValues(where).Inc()
+		log.Printf("simgym: recovered panic in %s: %v\n%s", where, p, debug.Stack())
+	}
+}
+
+// upgrade upgrades a websocket request and starts its writer.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*conn, bool) {
+	if s.work.isClosing() {
+		http.Error(w, "simgym: shutting down", http.StatusServiceUnavailable)
 		return nil, false
 	}
-	if s.closing.Load() {
-		http.Error(w, "simgym: shutting down", http.StatusServiceUnavailable)
+	if !s.originAllowed(r) {
+		s.met.refused.WithLabelValues("origin").Inc()
+		http.Error(w, fmt.Sprintf("simgym: websocket from origin %q refused (serve --allow-origin adds browser origins)", r.Header.Get("Origin")), http.StatusForbidden)
+		return nil, false
+	}
+	s.mu.Lock()
+	full := len(s.conns) >= s.opt.MaxConns
+	s.mu.Unlock()
+	if full {
+		s.met.refused.WithLabelValues("max_connections").Inc()
+		http.Error(w, fmt.Sprintf("simgym: %d connections open (max connections)", s.opt.MaxConns), http.StatusServiceUnavailable)
 		return nil, false
 	}
 	ws, err := s.up.Upgrade(w, r, nil)
 	if err != nil {
 		return nil, false
 	}
-	ws.SetReadLimit(16 * s.opt.MaxMessageBytes)
-	c := &wsConn{ws: ws, out: make(chan message, 256), done: make(chan struct{})}
+	c := s.newConn(ws)
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
@@ -167,102 +289,69 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*wsConn, bool)
 	return c, true
 }
 
-func (s *Server) dropConn(c *wsConn, closeMsg []byte) {
+// dropConn closes a connection (after its queued replies) and forgets it.
+func (s *Server) dropConn(c *conn, closeMsg []byte) {
+	c.close(closeMsg)
+	<-c.finished
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
 	s.met.conns.Dec()
-	c.shutdown(closeMsg)
 }
 
-// wsConn serialises writes to one websocket.
-type wsConn struct {
-	ws   *websocket.Conn
-	out  chan message
-	done chan struct{}
-	once sync.Once
+// work counts requests being answered, and refuses new ones once the
+// server is closing, so Shutdown can wait for the rest.
+type work struct {
+	mu      sync.Mutex
+	n       int
+	closing bool
+	idle    chan struct{} // closed when closing and n reaches 0
 }
 
-// message is one outgoing text message, in parts written one after
-// another: a step's observation goes out as it came from the tool, not
-// copied into a reply buffer.
-type message struct {
-	head, body, tail []byte
-}
-
-// read reads the next message into buf, which it returns the bytes of.
-func (c *wsConn) read(buf *bytes.Buffer) ([]byte, error) {
-	_, r, err := c.ws.NextReader()
-	if err != nil {
-		return nil, err
+func (w *work) begin() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closing {
+		return false
 	}
-	if buf.Cap() > 1<<20 {
-		*buf = bytes.Buffer{} // a rare big message's buffer is not kept
-	}
-	buf.Reset()
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	w.n++
+	return true
 }
 
-func (c *wsConn) send(msg message) {
+func (w *work) end() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n--; w.n == 0 && w.closing && w.idle != nil {
+		close(w.idle)
+		w.idle = nil
+	}
+}
+
+func (w *work) isClosing() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.closing
+}
+
+// drain refuses new work and waits for what runs, until ctx ends.
+func (w *work) drain(ctx context.Context) error {
+	w.mu.Lock()
+	w.closing = true
+	if w.n == 0 {
+		w.mu.Unlock()
+		return nil
+	}
+	if w.idle == nil {
+		w.idle = make(chan struct{})
+	}
+	idle := w.idle
+	w.mu.Unlock()
 	select {
-	case c.out <- msg:
-	case <-c.done:
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-}
-
-// write sends one message.
-func (c *wsConn) write(msg message, timeout time.Duration) error {
-	_ = c.ws.SetWriteDeadline(time.Now().Add(timeout))
-	w, err := c.ws.NextWriter(websocket.TextMessage)
-	if err != nil {
-		return err
-	}
-	for _, part := range [][]byte{msg.head, msg.body, msg.tail} {
-		if _, err := w.Write(part); err != nil {
-			_ = w.Close()
-			return err
-		}
-	}
-	return w.Close()
-}
-
-func (c *wsConn) writeLoop() {
-	for {
-		select {
-		case msg := <-c.out:
-			if err := c.write(msg, 30*time.Second); err != nil {
-				c.shutdown(nil)
-				return
-			}
-		case <-c.done:
-			return
-		}
-	}
-}
-
-// shutdown flushes queued replies, sends a close frame (msg, or a normal
-// closure when nil) and closes.
-func (c *wsConn) shutdown(msg []byte) {
-	c.once.Do(func() {
-		close(c.done)
-		for {
-			select {
-			case msg := <-c.out:
-				_ = c.write(msg, time.Second)
-				continue
-			default:
-			}
-			break
-		}
-		if msg == nil {
-			msg = websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-		}
-		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-		_ = c.ws.Close()
-	})
 }
 
 // serveGym runs one connection of the simgym protocol.
@@ -273,36 +362,40 @@ func (s *Server) serveGym(w http.ResponseWriter, r *http.Request) {
 	}
 	owner := s.m.NewOwner()
 	ctx, cancel := context.WithCancel(context.Background())
-	var conns sync.WaitGroup
+	var reqs sync.WaitGroup
 	sem := make(chan struct{}, s.opt.MaxInflight)
 	var closeMsg []byte
 	defer func() {
 		// Let this connection's in-flight requests finish, then free its
 		// episodes: a client that vanished leaves nothing behind.
-		conns.Wait()
+		reqs.Wait()
 		cancel()
 		s.m.CloseOwner(owner)
 		s.dropConn(c, closeMsg)
 	}()
+	defer s.recoverIn("reader")
 	var buf bytes.Buffer // each request is decoded (copied) before the next read
 	for {
 		data, err := c.read(&buf)
-		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				closeMsg = websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("message over %d bytes", 16*s.opt.MaxMessageBytes))
-			}
-			return
-		}
-		if int64(len(data)) > s.opt.MaxMessageBytes {
-			s.replyError(c, nil, CodeTooLarge, fmt.Sprintf("message of %d bytes, at most %d (max_message_bytes)", len(data), s.opt.MaxMessageBytes))
+		if errors.Is(err, errTooLarge) {
+			s.replyError(c, nil, CodeTooLarge, fmt.Sprintf("message over %d bytes (max_message_bytes), skipped", s.opt.MaxMessageBytes))
 			continue
+		}
+		if err != nil {
+			closeMsg = s.readFailed(c, err, func(msg string) { s.replyError(c, nil, CodeTooLarge, msg) })
+			return
 		}
 		req, err := Decode(data)
 		if err != nil {
 			s.replyError(c, req.ID, codeOf(err), err.Error())
 			continue
 		}
-		if s.closing.Load() {
+		size := int64(len(data))
+		if !c.admit(size) {
+			return
+		}
+		if !s.work.begin() {
+			c.done(size)
 			s.replyError(c, req.ID, CodeShuttingDown, "the server is shutting down")
 			continue
 		}
@@ -310,28 +403,56 @@ func (s *Server) serveGym(w http.ResponseWriter, r *http.Request) {
 			// A step with nothing else in flight on this connection runs
 			// here: no goroutine to schedule, which keeps the latency
 			// tail short when the CPUs are busy.
-			s.inflight.Add(1)
-			c.send(s.handle(ctx, owner, req))
-			s.inflight.Done()
+			s.answer(ctx, c, owner, req, size)
 			continue
 		}
 		sem <- struct{}{}
-		conns.Add(1)
-		s.inflight.Add(1)
+		reqs.Add(1)
 		go func() {
 			defer func() {
 				<-sem
-				conns.Done()
-				s.inflight.Done()
+				reqs.Done()
 			}()
-			c.send(s.handle(ctx, owner, req))
+			s.answer(ctx, c, owner, req, size)
 		}()
 	}
 }
 
-func (s *Server) replyError(c *wsConn, id json.RawMessage, code, msg string) {
+// readFailed counts why a connection's reader stopped and returns the
+// close frame to end it with; tooLarge sends the client its error first.
+func (s *Server) readFailed(c *conn, err error, tooLarge func(msg string)) []byte {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errFarTooLarge):
+		s.met.disconnects.WithLabelValues("message_too_large").Inc()
+		tooLarge(fmt.Sprintf("message over %d bytes (16 times max_message_bytes); closing the connection", 16*s.opt.MaxMessageBytes))
+		return websocket.FormatCloseMessage(websocket.CloseMessageTooBig, fmt.Sprintf("message over %d bytes", s.opt.MaxMessageBytes))
+	case errors.As(err, &ne) && ne.Timeout():
+		s.met.disconnects.WithLabelValues("ping_timeout").Inc()
+		return websocket.FormatCloseMessage(websocket.CloseGoingAway, "no answer to ping")
+	}
+	return nil
+}
+
+// answer handles one admitted request and queues its reply. A panic
+// while answering ends the connection, never the process.
+func (s *Server) answer(ctx context.Context, c *conn, owner uint64, req *Request, size int64) {
+	defer s.work.end()
+	defer c.done(size)
+	defer func() {
+		if p := recover(); p != nil {
+			s.met.panics.WithLabelValues("request").Inc()
+			log.Printf("simgym: recovered panic answering %s: %v\n%s", req.Op, p, debug.Stack())
+			s.replyError(c, req.ID, CodeInternal, fmt.Sprintf("internal error answering %s; closing the connection", req.Op))
+			c.close(websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "internal error"))
+		}
+	}()
+	c.send(req.ID, s.handle(ctx, owner, req))
+}
+
+func (s *Server) replyError(c *conn, id json.RawMessage, code, msg string) {
 	s.met.errors.WithLabelValues(code).Inc()
-	c.send(message{head: encode(Reply{ID: id, Error: &ErrorBody{Code: code, Message: msg}})})
+	c.send(id, message{head: encode(Reply{ID: id, Error: &ErrorBody{Code: code, Message: msg}})})
 }
 
 func encode(r Reply) []byte {
@@ -358,9 +479,12 @@ func (s *Server) handle(ctx context.Context, owner uint64, req *Request) message
 	var msg message
 	var reply Reply
 	var err error
-	if req.Op == "step" {
+	switch req.Op {
+	case "step":
 		msg, err = s.step(ctx, owner, req)
-	} else {
+	case "hello":
+		msg = s.hello(req.ID)
+	default:
 		reply, err = s.dispatch(ctx, owner, req)
 	}
 	if err != nil {
@@ -377,13 +501,6 @@ func (s *Server) handle(ctx context.Context, owner uint64, req *Request) message
 
 func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Reply, error) {
 	switch req.Op {
-	case "hello":
-		var envs []EnvInfo
-		for _, w := range s.m.Worlds() {
-			in := w.Info()
-			envs = append(envs, EnvInfo{Name: in.Name, Description: in.Description, Tasks: len(in.TaskIDs), TaskIDs: in.TaskIDs, Tools: in.Tools})
-		}
-		return Reply{Version: Version, Environments: envs}, nil
 	case "reset":
 		ep, err := s.m.Reset(ctx, owner, req.Env, req.Task, req.Seed)
 		if err != nil {
@@ -448,30 +565,49 @@ func (s *Server) step(ctx context.Context, owner uint64, req *Request) (message,
 	return message{head: b[:head:head], body: r.Observation, tail: b[head:]}, nil
 }
 
+// hello answers hello: the reply after its id is encoded once and
+// shared by every hello (environments are fixed once serving starts).
+func (s *Server) hello(id json.RawMessage) message {
+	s.helloOnce.Do(func() {
+		var envs []EnvInfo
+		for _, w := range s.m.Worlds() {
+			in := w.Info()
+			envs = append(envs, EnvInfo{Name: in.Name, Description: in.Description, Tasks: len(in.TaskIDs), TaskIDs: in.TaskIDs, Tools: in.Tools})
+		}
+		body, err := json.Marshal(struct {
+			Version      string    `json:"version"`
+			Environments []EnvInfo `json:"environments"`
+		}{Version, envs})
+		if err != nil {
+			body = []byte(`{"error":{"code":"internal","message":"encode hello"}}`)
+		}
+		s.helloBody = append([]byte{','}, body[1:]...)
+	})
+	head := make([]byte, 0, len(id)+8)
+	head = append(append(head, `{"id":`...), id...)
+	return message{head: head, body: s.helloBody}
+}
+
 // Shutdown stops taking requests, lets in-flight ones finish (until ctx
-// ends), then closes every connection with a normal close frame and frees
-// all episodes.
+// ends), then closes every connection with a going-away close frame
+// (after its queued replies) and frees all episodes.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.closing.Store(true)
-	done := make(chan struct{})
-	go func() {
-		s.inflight.Wait()
-		close(done)
-	}()
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
+	err := s.work.drain(ctx)
 	s.mu.Lock()
-	conns := make([]*wsConn, 0, len(s.conns))
+	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.shutdown(websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"))
+		c.close(websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"))
+	}
+	for _, c := range conns {
+		select {
+		case <-c.finished:
+		case <-ctx.Done():
+			_ = c.ws.Close()
+		}
 	}
 	s.m.CloseAll()
 	return err

@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,7 +26,7 @@ import (
 // runServe implements `simgym serve`.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	addr := fs.String("addr", ":8080", "address to listen on")
+	addr := fs.String("addr", "", "address to listen on (default 127.0.0.1:8080 without a token, :8080 with one)")
 	world := fs.String("world", "", "generated world module to serve (default: the world compiled in)")
 	tasksFile := fs.String("tasks", "", "JSONL tasks to serve (default: sampled at start)")
 	perEnv := fs.Int("tasks-per-env", 20, "tasks sampled per environment at start, without --tasks")
@@ -35,7 +36,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxEpisodes := fs.Int("max-episodes", env.DefaultLimits.MaxEpisodes, "open episodes on the server")
 	maxPerConn := fs.Int("max-episodes-per-connection", env.DefaultLimits.MaxEpisodesPerOwner, "open episodes per connection")
 	maxSteps := fs.Int("max-steps", env.DefaultLimits.MaxSteps, "tool calls per episode before it is truncated")
-	maxMsg := fs.Int64("max-message-bytes", 1<<20, "largest request")
+	maxMsg := fs.Int64("max-message-bytes", gym.DefaultMaxMessageSize, "largest request; a larger one is skipped with an error reply")
+	var origins multiFlag
+	fs.Var(&origins, "allow-origin", "browser origin (scheme://host[:port]) whose pages may open websockets (repeatable; default: none)")
+	connBudget := fs.Int64("conn-budget", gym.DefaultConnBudget, "bytes of unread replies and in-flight requests per connection")
+	serverBudget := fs.Int64("server-budget", gym.DefaultServerBudget, "bytes of unread replies over all connections")
+	maxConns := fs.Int("max-connections", gym.DefaultMaxConns, "open websocket connections")
+	connIdle := fs.Duration("conn-idle-timeout", gym.DefaultConnIdle, "close websocket connections that send no request for this long")
+	memLimit := fs.Int64("memory-limit", 0, "soft limit of the Go heap in bytes, so memory returns to the system after bursts (default $GOMEMLIMIT, else 2 GiB)")
 	idle := fs.Duration("idle-timeout", env.DefaultLimits.IdleTimeout, "close episodes idle this long")
 	pprofOn := fs.Bool("pprof", false, "serve Go's profiler at /debug/pprof/ (for performance work)")
 	indexDir := fs.String("index", "", "search index (simgym corpus build) or SimWiki folder (simgym corpus simwiki) to serve as the web environment and at POST /retrieve (default: a generated SimWiki)")
@@ -49,11 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *world != "" {
 		return runInWorld(ctx, *world, "serve", args, stdout, stderr)
 	}
-	if os.Getenv("GOGC") == "" {
-		// Steps make short-lived garbage; collecting less often shortens
-		// the latency tail. Episode databases live outside the Go heap.
-		debug.SetGCPercent(400)
-	}
+	tuneGC(*memLimit)
 	ds, err := selectDomains("")
 	if err != nil {
 		return err
@@ -91,7 +95,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		m.OnFinish = rec.Add
 	}
-	gopt := gym.Options{Token: *token, MaxMessageBytes: *maxMsg}
+	gopt := gym.Options{Token: *token, MaxMessageBytes: *maxMsg, AllowOrigins: origins, ConnBudget: *connBudget, ServerBudget: *serverBudget, MaxConns: *maxConns, ConnIdleTimeout: *connIdle}
 	if !*noWeb {
 		ww, x, err := webWorld(ctx, *indexDir, *webTasks, *simwikiArticles, stderr)
 		if err != nil {
@@ -113,16 +117,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Extra = map[string]http.Handler{"/debug/pprof/": http.HandlerFunc(pprof.Index), "/debug/pprof/profile": http.HandlerFunc(pprof.Profile)}
 	}
 	g := gym.New(m, gopt)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen %s: %w", *addr, err)
+	listen := *addr
+	if listen == "" {
+		listen = "127.0.0.1:8080"
+		if *token != "" {
+			listen = ":8080"
+		}
 	}
-	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", listen, err)
+	}
+	switch {
+	case *token != "":
+		fmt.Fprintln(stderr, "simgym: every endpoint but /healthz needs Authorization: Bearer <token> (or ?token=, which proxies may log)")
+	case !loopback(ln.Addr()):
+		fmt.Fprintf(stderr, "simgym: WARNING: serving %s beyond this machine with no --token: anyone who can reach it can run episodes and read /metrics\n", ln.Addr())
+	case *addr == "":
+		fmt.Fprintln(stderr, "simgym: no --token, so listening on loopback only (pass --token and --addr :8080 to serve other machines)")
+	}
+	srv := newHTTPServer(g)
 	if *asJSON {
 		fmt.Fprintf(stdout, `{"addr":%q,"environments":%d,"tasks":%d}`+"\n", ln.Addr().String(), len(m.Worlds()), total)
 	}
 	fmt.Fprintf(stderr, "simgym: serving %d environments (%d tasks) on ws://%s/v1/gym\n", len(m.Worlds()), total, ln.Addr())
 	go sweep(ctx, m, *idle)
+	go returnMemory(ctx, 30*time.Second)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -147,6 +167,76 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("shutdown: %w", herr)
 	}
 	return gerr
+}
+
+// HTTP timeouts of serve: slow bodies and idle keep-alives are closed;
+// websockets set their own deadlines once upgraded.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second
+	writeTimeout      = 120 * time.Second
+	idleTimeout       = 120 * time.Second
+)
+
+// newHTTPServer serves h with read, write and idle timeouts.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// tuneGC collects less often (steps make short-lived garbage, and a
+// longer interval shortens the latency tail; episode databases live
+// outside the Go heap) under a soft memory limit, so that after a burst
+// the heap shrinks and its memory goes back to the system.
+func tuneGC(limit int64) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if limit <= 0 && os.Getenv("GOMEMLIMIT") != "" {
+		return // the runtime read it already
+	}
+	if limit <= 0 {
+		limit = 2 << 30
+	}
+	debug.SetMemoryLimit(limit)
+}
+
+// returnMemory gives the heap's free pages back to the system when more
+// than 64 MiB of them are held, checking every period until ctx ends: a
+// burst then leaves no lasting footprint, whether or not a collection
+// would have run on its own.
+func returnMemory(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	sample := []metrics.Sample{
+		{Name: "/memory/classes/heap/free:bytes"},    // free, not yet returned
+		{Name: "/memory/classes/heap/objects:bytes"}, // live and dead objects
+		{Name: "/gc/heap/live:bytes"},                // live after the last GC
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			metrics.Read(sample)
+			free, objects, live := sample[0].Value.Uint64(), sample[1].Value.Uint64(), sample[2].Value.Uint64()
+			if free > 64<<20 || objects > 2*live+64<<20 {
+				debug.FreeOSMemory()
+			}
+		}
+	}
+}
+
+// loopback reports whether a listening address is on loopback only.
+func loopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 // sweep closes idle episodes until ctx ends.
