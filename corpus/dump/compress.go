@@ -254,7 +254,7 @@ func (e *CorruptError) Error() string {
 	case errors.As(e.Err, &se):
 		reason = string(se) // without the package's "bzip2 data invalid: "
 	case errors.Is(e.Err, io.ErrUnexpectedEOF):
-		reason = "stream cut short (unexpected EOF)"
+		reason = "stream cut short: unexpected EOF"
 	}
 	return fmt.Sprintf("%s data corrupt at compressed offset %d: %s", e.Format, e.Offset, reason)
 }
