@@ -32,7 +32,10 @@ func isBzip2(head []byte) bool {
 // gzip (told by their magic bytes), as it is otherwise. A bzip2 input made
 // of many streams (a "multistream" dump) is decoded by up to workers
 // goroutines at once, in order; a single stream is decoded as it is read.
-// Close the result to stop any decoding still under way.
+// A bzip2 block's data is handed out only once its checksum has checked
+// out. Corrupt or truncated compressed data ends the content with a
+// *CorruptError (after the data before it). Close the result to stop any
+// decoding still under way.
 func Decompress(r io.Reader, workers int) (io.ReadCloser, error) {
 	br := bufio.NewReaderSize(r, 1<<16)
 	head, err := br.Peek(10)
