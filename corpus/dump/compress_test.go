@@ -166,27 +166,6 @@ func TestMixedStreamSizes(t *testing.T) {
 func TestBzip2Errors(t *testing.T) {
 	pages := generatedPages(40)
 	compressed := multistream(t, pages, 5)
-	// Corrupt one stream in the middle: the error names the stream.
-	bad := bytes.Clone(compressed)
-	starts := []int{}
-	for i := 0; i+10 <= len(bad); i++ {
-		if isBzip2(bad[i : i+10]) {
-			starts = append(starts, i)
-		}
-	}
-	mid := starts[len(starts)/2]
-	for i := mid + 20; i < mid+40; i++ {
-		bad[i] ^= 0xFF
-	}
-	_, err := Read(context.Background(), bytes.NewReader(bad), Options{Source: "bad.xml.bz2"}, func(corpus.Document) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "bzip2 stream") || !strings.Contains(err.Error(), "bad.xml.bz2") {
-		t.Fatalf("err = %v", err)
-	}
-	// A truncated input fails too.
-	_, err = Read(context.Background(), bytes.NewReader(compressed[:len(compressed)/2]), Options{}, func(corpus.Document) error { return nil })
-	if err == nil {
-		t.Fatal("truncated input read without error")
-	}
 	// Closing early stops the decoders.
 	rc, err := Decompress(bytes.NewReader(compressed), 2)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -133,6 +134,85 @@ func (k Skip) String() string {
 	return b.String()
 }
 
+// Damage is where and why an input could not be read to its end: a
+// compressed stream cut short or failing its checksum, XML cut off or
+// malformed, or a JSONL file whose last line was cut. The documents before
+// the damage were read.
+type Damage struct {
+	// Source is the input's name.
+	Source string `json:"file"`
+	// Offset is the byte offset in the compressed input where the bad
+	// data starts, for bzip2 and gzip corruption; nil otherwise.
+	Offset *int64 `json:"offset,omitempty"`
+	// Line is the line of the (decompressed) text where reading stopped,
+	// when known (1-based).
+	Line int `json:"line,omitempty"`
+	// Page is the title of the page (or id of the passage) being read,
+	// when known.
+	Page string `json:"page,omitempty"`
+	// Reason says what was wrong.
+	Reason string `json:"reason"`
+}
+
+// DamageError is the error readers return for a damaged input, after
+// handing every document before the damage to the callback. Its Err is a
+// *CorruptError for compressed data that cannot be decoded, an
+// *xml.SyntaxError for bad XML, or io.ErrUnexpectedEOF for a JSONL line
+// cut short.
+type DamageError struct {
+	Damage
+	Err error
+}
+
+// Error formats the damage on one line: "source: bzip2 data corrupt at
+// compressed offset N: reason (text read to line L, page "P")" for
+// compressed data, "source:line: page "P": reason" otherwise.
+func (e *DamageError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Source)
+	if e.Offset != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Reason)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, " (text read to line %d", e.Line)
+			if e.Page != "" {
+				fmt.Fprintf(&b, ", page %q", e.Page)
+			}
+			b.WriteByte(')')
+		}
+		return b.String()
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Page != "" {
+		fmt.Fprintf(&b, "page %q: ", e.Page)
+	}
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Unwrap returns the error that stopped reading.
+func (e *DamageError) Unwrap() error { return e.Err }
+
+// damaged returns err as a *DamageError when it is damage of the input
+// (corrupt compressed data, bad XML, input cut short), or nil.
+func damaged(source string, line int, page string, err error) *DamageError {
+	var (
+		ce *CorruptError
+		se *xml.SyntaxError
+	)
+	switch {
+	case errors.As(err, &ce):
+		off := ce.Offset
+		return &DamageError{Damage: Damage{Source: source, Offset: &off, Line: line, Page: page, Reason: ce.Error()}, Err: ce}
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return &DamageError{Damage: Damage{Source: source, Line: line, Page: page, Reason: err.Error()}, Err: err}
+	}
+	return nil
+}
+
 // PageURL returns the address visit uses for a title:
 // "simgym://wiki/Title_With_Underscores".
 func PageURL(title string) string {
@@ -191,15 +271,23 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // hold MediaWiki XML or JSONL passages, and calls fn for each in order.
 // It stops at the first error fn returns and returns it wrapped.
 func Read(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Document) error) (Stats, error) {
-	rc, err := Decompress(r, opts.workers())
+	rc, err := decompress(r, opts)
 	if err != nil {
-		return Stats{}, fmt.Errorf("%s: %w", opts.source(), err)
+		return Stats{}, err
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 1<<16)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return Stats{}, fmt.Errorf("%s: %w", opts.source(), err)
+		// Damage after the first bytes is met again, and reported, by the
+		// reader of the content (the decompressors' errors stay).
+		d := damaged(opts.source(), 0, "", err)
+		switch {
+		case d == nil:
+			return Stats{}, fmt.Errorf("%s: %w", opts.source(), err)
+		case Detect(head) == FormatUnknown:
+			return Stats{}, d
+		}
 	}
 	switch Detect(head) {
 	case FormatXML:
@@ -211,6 +299,19 @@ func Read(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Documen
 		return Stats{}, nil
 	}
 	return Stats{}, fmt.Errorf("%s: %w", opts.source(), ErrFormat)
+}
+
+// decompress is Decompress with errors wrapped with the input's name, as
+// a *DamageError when the input is corrupt from the start.
+func decompress(r io.Reader, opts Options) (io.ReadCloser, error) {
+	rc, err := Decompress(r, opts.workers())
+	if err != nil {
+		if d := damaged(opts.source(), 0, "", err); d != nil {
+			return nil, d
+		}
+		return nil, fmt.Errorf("%s: %w", opts.source(), err)
+	}
+	return rc, nil
 }
 
 // ReadFile opens the file at path and reads it with Read.

@@ -28,11 +28,15 @@ var lineLimit = MaxLineBytes
 // passage becomes a document; without an id, its line number is its id.
 // Blank lines are ignored; bad lines are counted as skipped with their
 // line number and reason. It stops at the first read error, or error of
-// ctx or fn, and returns it wrapped with the input's name and line.
+// ctx or fn, and returns it wrapped with the input's name and line. A
+// damaged input (compressed data that fails its checksum or is cut short,
+// or a last line cut before its end so that it is not JSON) ends with a
+// *DamageError after every passage before the damage has been handed to
+// fn.
 func ReadJSONL(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Document) error) (Stats, error) {
-	rc, err := Decompress(r, opts.workers())
+	rc, err := decompress(r, opts)
 	if err != nil {
-		return Stats{}, fmt.Errorf("%s: %w", opts.source(), err)
+		return Stats{}, err
 	}
 	defer rc.Close()
 	return readJSONL(ctx, rc, opts, fn)
@@ -59,12 +63,21 @@ func readJSONL(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Do
 		}
 		line, tooLong, err := readLine(br)
 		if err != nil && !errors.Is(err, io.EOF) {
+			// The line read so far is cut: it is left out.
+			if d := damaged(source, lineNo, "", err); d != nil {
+				return stats, d
+			}
 			return stats, fmt.Errorf("%s:%d: %w", source, lineNo, err)
 		}
 		if lineNo == 1 {
 			line = bytes.TrimPrefix(line, utf8BOM)
 		}
 		switch {
+		case errors.Is(err, io.EOF) && !tooLong && len(bytes.TrimSpace(line)) > 0 && !json.Valid(line):
+			// A last line without its line end that is not JSON: the
+			// file was cut in the middle of it.
+			_, why := parsePassage(line, lineNo)
+			return stats, &DamageError{Damage: Damage{Source: source, Line: lineNo, Reason: "last line cut short: " + why}, Err: io.ErrUnexpectedEOF}
 		case tooLong:
 			stats.skip(Skip{Source: source, Line: lineNo, Reason: fmt.Sprintf("line longer than %d bytes", lineLimit)})
 		case len(bytes.TrimSpace(line)) > 0:

@@ -95,7 +95,12 @@ func FuzzReadJSONL(f *testing.F) {
 			}
 			return nil
 		})
-		if err != nil {
+		var de *DamageError
+		switch {
+		case err == nil:
+		case errors.As(err, &de) && !bytes.HasSuffix(data, []byte("\n")) && de.Line == lines:
+			// A last line without its end that is not JSON: cut short.
+		default:
 			t.Fatal(err)
 		}
 		if stats.Documents+stats.Skipped > lines {

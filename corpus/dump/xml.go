@@ -24,11 +24,13 @@ import (
 // added to opts.Redirects; pages whose text cannot become a document are
 // counted as skipped with the reason. It stops at the first error of the
 // XML, of ctx or of fn, and returns it wrapped with the input's name and
-// line.
+// line. A damaged input (compressed data that fails its checksum or is cut
+// short, XML cut off or malformed) ends with a *DamageError after every
+// page before the damage has been handed to fn.
 func ReadXML(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Document) error) (Stats, error) {
-	rc, err := Decompress(r, opts.workers())
+	rc, err := decompress(r, opts)
 	if err != nil {
-		return Stats{}, fmt.Errorf("%s: %w", opts.source(), err)
+		return Stats{}, err
 	}
 	defer rc.Close()
 	return readXML(ctx, rc, opts, fn)
@@ -148,7 +150,7 @@ func readXML(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Docu
 			}
 			if err != nil {
 				line, _ := dec.InputPos()
-				decodeErr <- fmt.Errorf("%s:%d: %w", source, line, err)
+				decodeErr <- readError(source, line, "", err)
 				return
 			}
 			start, ok := tok.(xml.StartElement)
@@ -163,7 +165,11 @@ func readXML(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Docu
 				var si siteInfo
 				if err := dec.DecodeElement(&si, &start); err != nil {
 					line, _ := dec.InputPos()
-					decodeErr <- fmt.Errorf("%s:%d: siteinfo: %w", source, line, err)
+					if d := damaged(source, line, "", err); d != nil {
+						decodeErr <- d
+					} else {
+						decodeErr <- fmt.Errorf("%s:%d: siteinfo: %w", source, line, err)
+					}
 					return
 				}
 				namespaces = map[string]int{}
@@ -186,7 +192,12 @@ func readXML(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Docu
 			line, _ := dec.InputPos()
 			page, err := decodePage(dec, &start)
 			if err != nil {
-				decodeErr <- fmt.Errorf("%s:%d: page %q: %w", source, line, page.title, err)
+				if d := damaged(source, 0, page.title, err); d != nil {
+					d.Line, _ = dec.InputPos() // where the page was cut
+					decodeErr <- d
+				} else {
+					decodeErr <- fmt.Errorf("%s:%d: page %q: %w", source, line, page.title, err)
+				}
 				return
 			}
 			page.line = line
@@ -261,6 +272,15 @@ func readXML(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Docu
 		return stats, fmt.Errorf("%s: %w", source, err)
 	}
 	return stats, nil
+}
+
+// readError wraps an error of the XML decoder with the input's name and
+// line: a *DamageError when the input is damaged.
+func readError(source string, line int, page string, err error) error {
+	if d := damaged(source, line, page, err); d != nil {
+		return d
+	}
+	return fmt.Errorf("%s:%d: %w", source, line, err)
 }
 
 // decodePage reads the children of a <page> element, keeping the last

@@ -120,9 +120,12 @@ func Infer(domain string, ts []*tools.Tool, opt Options) *Model {
 	entities := map[string]bool{}
 	for i, t := range sorted {
 		shapes[i] = classify(t)
-		entities[shapes[i].entity] = true
-		if shapes[i].parent != "" {
-			entities[shapes[i].parent] = true
+	}
+	refineResultless(shapes) // describe.go
+	for _, s := range shapes {
+		entities[s.entity] = true
+		if s.parent != "" {
+			entities[s.parent] = true
 		}
 	}
 	b := &builder{tables: map[string]*tableBuilder{}, entities: entities, maxCols: opt.MaxColumns}
@@ -133,6 +136,7 @@ func Infer(domain string, ts []*tools.Tool, opt Options) *Model {
 	for _, s := range shapes {
 		m.Ops = append(m.Ops, b.op(s))
 	}
+	b.describeFields(shapes) // describe.go
 	for i, s := range shapes {
 		b.state(m.Ops[i], s)
 	}

@@ -10,14 +10,16 @@ import (
 	"github.com/simgym/simgym/tools"
 )
 
-// Build links and clusters a finalized catalog into domains.
+// Build links and clusters a finalized catalog into domains. With
+// Options.SpecBoundary set, each spec smaller than the boundary stays
+// whole in one domain.
 func Build(ctx context.Context, cat *tools.Catalog, opt Options) (*tools.DomainFile, error) {
 	opt = opt.withDefaults(len(cat.Tools))
 	edges, err := Link(ctx, cat.Tools, opt)
 	if err != nil {
 		return nil, fmt.Errorf("link tools: %w", err)
 	}
-	comms, q := Clusters(len(cat.Tools), edges, opt.Resolution, opt.Seed)
+	comms, q := clusterSpecs(cat.Tools, edges, opt)
 	f := &tools.DomainFile{
 		Version:    tools.DomainsVersion,
 		Seed:       opt.Seed,

@@ -34,6 +34,13 @@ type Options struct {
 	Weights *Weights
 	// Workers used to find neighbours (default runtime.NumCPU()).
 	Workers int
+	// SpecBoundary keeps small APIs whole: the tools of a spec (one
+	// input file or archive member) with fewer than SpecBoundary
+	// operations are clustered as one node, so they land in one domain
+	// together, while larger specs are clustered tool by tool. 0 (the
+	// zero value) clusters every tool on its own; `simgym domains`
+	// defaults to 60.
+	SpecBoundary int
 }
 
 func (o Options) withDefaults(n int) Options {
@@ -152,12 +159,7 @@ func Link(ctx context.Context, ts []*tools.Tool, opt Options) ([]Edge, error) {
 	for _, es := range out {
 		edges = append(edges, es...)
 	}
-	sort.Slice(edges, func(i, j int) bool {
-		if edges[i].A != edges[j].A {
-			return edges[i].A < edges[j].A
-		}
-		return edges[i].B < edges[j].B
-	})
+	sortEdges(edges)
 	// The same pair found from both ends: keep one (the weights agree up
 	// to float rounding; keep the larger for determinism).
 	dedup := edges[:0]
@@ -186,11 +188,29 @@ func Clusters(n int, edges []Edge, resolution float64, seed uint64) ([][]int, fl
 		if len(ids) == 0 {
 			continue
 		}
-		sort.Ints(ids)
 		comms = append(comms, ids)
 	}
-	sort.Slice(comms, func(i, j int) bool { return comms[i][0] < comms[j][0] })
+	sortCommunities(comms)
 	return comms, Modularity(n, edges, comms)
+}
+
+// sortEdges orders edges by (A, B).
+func sortEdges(edges []Edge) {
+	sort.Slice(edges, func(i, j int) bool {
+		if edges[i].A != edges[j].A {
+			return edges[i].A < edges[j].A
+		}
+		return edges[i].B < edges[j].B
+	})
+}
+
+// sortCommunities sorts each community and orders them by their
+// smallest node.
+func sortCommunities(comms [][]int) {
+	for _, c := range comms {
+		sort.Ints(c)
+	}
+	sort.Slice(comms, func(i, j int) bool { return comms[i][0] < comms[j][0] })
 }
 
 // Modularity is Newman's Q of a partition of the weighted graph, at

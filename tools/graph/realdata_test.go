@@ -8,36 +8,65 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/simgym/simgym/internal/testenv"
+	"github.com/simgym/simgym/tools"
 	"github.com/simgym/simgym/tools/spec"
 )
 
-// TestApisguruDomains clusters the 30k-operation sample: modularity of at
-// least 0.5, NMI against the specs' categories reported, and identical
-// output for identical input and seed.
+// TestApisguruDomains clusters the 30k-operation sample tool by tool and
+// with small specs kept whole (SpecBoundary 60, the default of `simgym
+// domains`): modularity of at least 0.5 both ways, NMI against the
+// specs' categories not lower with specs kept whole, every spec under
+// the boundary in one domain, and identical output for identical input
+// and seed.
 func TestApisguruDomains(t *testing.T) {
 	path := testenv.Data(t, "apisguru-30k.tar.gz")
 	testenv.SkipIfRace(t, "clusters 30k tools")
 	cat, err := spec.Read(context.Background(), []string{path}, spec.Options{})
 	require.NoError(t, err)
-	f, err := Build(context.Background(), cat, Options{Seed: 1})
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, len(f.Tools), 30000)
-	assert.GreaterOrEqual(t, f.Modularity, 0.5)
-	require.NotNil(t, f.NMI)
-	assert.Greater(t, *f.NMI, 0.4)
-	seen := map[string]bool{}
-	n := 0
-	for _, d := range f.Domains {
-		assert.False(t, seen[d.Name], "duplicate domain name %s", d.Name)
-		seen[d.Name] = true
-		n += len(d.Tools)
+	check := func(name string, f *tools.DomainFile) {
+		t.Helper()
+		assert.GreaterOrEqual(t, len(f.Tools), 30000)
+		assert.GreaterOrEqual(t, f.Modularity, 0.5, name)
+		require.NotNil(t, f.NMI)
+		assert.Greater(t, *f.NMI, 0.4, name)
+		seen := map[string]bool{}
+		n := 0
+		for _, d := range f.Domains {
+			assert.False(t, seen[d.Name], "duplicate domain name %s", d.Name)
+			seen[d.Name] = true
+			n += len(d.Tools)
+		}
+		assert.Equal(t, len(f.Tools), n, "every tool is in exactly one domain")
+		t.Logf("apisguru %s: %d tools, %d edges, %d domains, modularity %.4f, NMI %.4f", name, len(f.Tools), f.Edges, len(f.Domains), f.Modularity, *f.NMI)
 	}
-	assert.Equal(t, len(f.Tools), n, "every tool is in exactly one domain")
-	t.Logf("apisguru: %d tools, %d edges, %d domains, modularity %.4f, NMI %.4f", len(f.Tools), f.Edges, len(f.Domains), f.Modularity, *f.NMI)
+	byTool, err := Build(context.Background(), cat, Options{Seed: 1})
+	require.NoError(t, err)
+	check("tool by tool", byTool)
+
+	opt := Options{Seed: 1, SpecBoundary: 60}
+	f, err := Build(context.Background(), cat, opt)
+	require.NoError(t, err)
+	check("specs under 60 kept whole", f)
+	assert.GreaterOrEqual(t, *f.NMI, *byTool.NMI, "keeping small specs whole does not lower NMI")
+	kept := SpecsKeptWhole(f.Tools, 60)
+	assert.Greater(t, kept, 500, "most of the sample's specs are small")
+	size := map[string]int{}
+	for _, tl := range f.Tools {
+		size[specKey(tl)]++
+	}
+	whole := 0
+	for file, ds := range domainsOf(f) {
+		if n := size[file]; n >= 2 && n < 60 {
+			assert.Len(t, ds, 1, "%s (%d tools) in one domain", file, n)
+			whole++
+		}
+	}
+	assert.Equal(t, kept, whole)
+	t.Logf("apisguru: %d specs kept whole", kept)
 
 	first, err := f.Marshal()
 	require.NoError(t, err)
-	again, err := Build(context.Background(), cat, Options{Seed: 1})
+	again, err := Build(context.Background(), cat, opt)
 	require.NoError(t, err)
 	second, err := again.Marshal()
 	require.NoError(t, err)

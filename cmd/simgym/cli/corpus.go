@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,13 +32,19 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return fmt.Errorf("%w: unknown corpus subcommand %q (want build or simwiki)", errUsage, args[0])
 }
 
-// corpusBuild indexes MediaWiki dumps and JSONL passage files.
+// corpusBuild indexes MediaWiki dumps and JSONL passage files. An input
+// with a damaged tail (a truncated or corrupt bzip2 stream, XML cut off, a
+// JSONL line cut short) gives the documents before the damage; the index
+// is written with them and every other input's, the summary lists the
+// damage under "damaged", and the command fails (exit 1) unless
+// --keep-partial is given.
 func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("corpus build", flag.ContinueOnError)
 	var inputs multiFlag
 	fs.Var(&inputs, "input", "MediaWiki XML (.xml, .xml.bz2) or JSONL passages, file or folder (repeat, or list after the flags)")
 	out := fs.String("out", "", "folder to write the index into (must not exist)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	keepPartial := fs.Bool("keep-partial", false, "accept damaged inputs (a truncated or corrupt tail): exit 0 with the damage in the summary; without it the index is written as well, but the command exits 1")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -64,16 +71,30 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	redirects := dump.NewRedirects()
-	var total dump.Stats
+	var (
+		total   dump.Stats
+		damaged = []dump.Damage{}
+		first   error // the first damage, for the error line
+	)
 	for _, f := range files {
 		st, err := dump.ReadFile(ctx, f, dump.Options{Redirects: redirects}, func(d corpus.Document) error {
 			return b.Add(ctx, d)
 		})
-		if err != nil {
+		total.Add(st)
+		// A damaged input keeps the documents before the damage, and the
+		// build goes on with the other inputs.
+		var de *dump.DamageError
+		switch {
+		case err == nil:
+		case errors.As(err, &de):
+			damaged = append(damaged, de.Damage)
+			if first == nil {
+				first = de
+			}
+		default:
 			b.Abort()
 			return fmt.Errorf("corpus build: %w", err)
 		}
-		total.Add(st)
 	}
 	resolved, cycles := redirects.Resolved()
 	for _, r := range resolved {
@@ -84,6 +105,9 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	st, err := b.Finish(ctx)
 	if err != nil {
+		if first != nil {
+			return fmt.Errorf("corpus build: %w (damaged input: %v)", err, first)
+		}
 		return err
 	}
 	if bar != nil {
@@ -96,12 +120,35 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		fmt.Fprintln(stderr, "skipped:", s.String())
 	}
+	if *keepPartial {
+		for _, d := range damaged {
+			fmt.Fprintln(stderr, "damaged:", (&dump.DamageError{Damage: d}).Error())
+		}
+	}
 	summary := map[string]any{
 		"documents": st.Documents, "passages": st.Passages, "redirects": len(resolved), "redirect_cycles": cycles,
 		"skipped": total.Skipped + st.Skipped, "disambiguation": total.Disambiguations,
 		"seconds": round3(time.Since(start).Seconds()), "out": *out,
 	}
-	return writeSummary(stdout, *asJSON, []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "disambiguation", "seconds", "out"}, summary)
+	keys := []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "disambiguation", "seconds", "out"}
+	if *asJSON {
+		summary["damaged"] = damaged
+	} else {
+		summary["damaged"] = len(damaged)
+		keys = append(keys, "damaged")
+	}
+	if err := writeSummary(stdout, *asJSON, keys, summary); err != nil {
+		return err
+	}
+	if len(damaged) == 0 || *keepPartial {
+		return nil
+	}
+	more := ""
+	if n := len(damaged) - 1; n > 0 {
+		more = fmt.Sprintf(" (and %d more damaged, listed in the summary)", n)
+	}
+	return fmt.Errorf("corpus build: damaged input: %v%s; the index at %s is written with the %d documents read, those before the damage included (--keep-partial accepts damaged inputs)",
+		first, more, *out, st.Documents)
 }
 
 // inputFiles expands folders into their files, sorted.

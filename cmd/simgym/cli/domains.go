@@ -16,6 +16,8 @@ import (
 )
 
 // runDomains implements `simgym domains --specs PATH... --out DIR`.
+// Specs under --spec-boundary operations stay whole, one domain each
+// unless Louvain joins them with others.
 func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("domains", flag.ContinueOnError)
 	var specs multiFlag
@@ -24,6 +26,7 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	resolution := fs.Float64("resolution", 1, "Louvain resolution: higher gives more, smaller domains")
 	seed := fs.Uint64("seed", 1, "seed for Louvain's node order")
 	neighbours := fs.Int("neighbours", 10, "similar tools each tool links to")
+	boundary := fs.Int("spec-boundary", 60, "keep each spec with fewer operations than this in one domain (0: cluster every tool on its own)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -34,6 +37,9 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
+	}
+	if *boundary < 0 {
+		return fmt.Errorf("%w: --spec-boundary must not be negative", errUsage)
 	}
 	if *resolution <= 0 {
 		return fmt.Errorf("%w: --resolution must be positive", errUsage)
@@ -59,7 +65,7 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(cat.Tools) == 0 {
 		return fmt.Errorf("no tools found in %v (%d inputs skipped)", []string(specs), len(cat.Skipped))
 	}
-	df, err := graph.Build(ctx, cat, graph.Options{Resolution: *resolution, Seed: *seed, Neighbours: *neighbours})
+	df, err := graph.Build(ctx, cat, graph.Options{Resolution: *resolution, Seed: *seed, Neighbours: *neighbours, SpecBoundary: *boundary})
 	if err != nil {
 		return err
 	}
@@ -75,18 +81,19 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	summary := map[string]any{
-		"specs":      df.Specs,
-		"tools":      len(df.Tools),
-		"skipped":    len(df.Skipped),
-		"repaired":   len(df.Repaired),
-		"domains":    len(df.Domains),
-		"edges":      df.Edges,
-		"modularity": df.Modularity,
-		"nmi":        df.NMI,
-		"seconds":    round3(time.Since(start).Seconds()),
-		"out":        path,
+		"specs":            df.Specs,
+		"tools":            len(df.Tools),
+		"skipped":          len(df.Skipped),
+		"repaired":         len(df.Repaired),
+		"domains":          len(df.Domains),
+		"specs_kept_whole": graph.SpecsKeptWhole(df.Tools, *boundary),
+		"edges":            df.Edges,
+		"modularity":       df.Modularity,
+		"nmi":              df.NMI,
+		"seconds":          round3(time.Since(start).Seconds()),
+		"out":              path,
 	}
-	return writeSummary(stdout, *asJSON, []string{"specs", "tools", "skipped", "repaired", "domains", "edges", "modularity", "nmi", "seconds", "out"}, summary)
+	return writeSummary(stdout, *asJSON, []string{"specs", "tools", "skipped", "repaired", "domains", "specs_kept_whole", "edges", "modularity", "nmi", "seconds", "out"}, summary)
 }
 
 func round3(x float64) float64 {
