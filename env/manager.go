@@ -260,7 +260,8 @@ func (m *Manager) get(owner uint64, id string) (*Episode, error) {
 	return e, nil
 }
 
-// Step runs an action in an episode.
+// Step runs an action in an episode. When the action ends the episode,
+// Step returns only after OnFinish has returned.
 func (m *Manager) Step(ctx context.Context, owner uint64, id string, a Action) (StepResult, error) {
 	e, err := m.get(owner, id)
 	if err != nil {
