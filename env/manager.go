@@ -2,8 +2,11 @@ package env
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,15 +114,20 @@ type Manager struct {
 	perOwner map[uint64]int
 	seq      atomic.Uint64
 	expired  expiredSet
+	run      string // random, in every episode id: ids differ across runs
 
 	// OnFinish, when set, is called once for each episode that ends (by
-	// answer or step limit), outside the episode's lock.
+	// answer or step limit), outside the episode's lock. Step calls it
+	// and waits for it to return before returning the finishing step's
+	// result, so the reply that tells a client "done" goes out after it:
+	// a Recorder's Add, which returns once the episode is committed,
+	// makes every episode a client saw finish durable.
 	OnFinish func(*Episode)
 }
 
 // NewManager serves the environments under the limits.
 func NewManager(envs []*Environment, lim Limits) *Manager {
-	m := &Manager{envs: map[string]*Environment{}, worlds: map[string]World{}, limits: lim, episodes: map[string]*Episode{}, perOwner: map[uint64]int{}}
+	m := &Manager{envs: map[string]*Environment{}, worlds: map[string]World{}, limits: lim, episodes: map[string]*Episode{}, perOwner: map[uint64]int{}, run: newRunID()}
 	for _, e := range envs {
 		m.envs[e.Name] = e
 		m.worlds[e.Name] = e
@@ -127,6 +135,23 @@ func NewManager(envs []*Environment, lim Limits) *Manager {
 	}
 	sort.Strings(m.names)
 	return m
+}
+
+// newRunID is 8 random hex digits naming one manager's run.
+func newRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
+}
+
+// RunID is the random part of this manager's episode ids.
+func (m *Manager) RunID() string { return m.run }
+
+// newEpisodeID names an episode "ep-RUN-N": N counts up within the run,
+// and RUN, random per manager, keeps a server restarted on the same
+// recording file from reusing the ids of its earlier runs.
+func (m *Manager) newEpisodeID() string {
+	return "ep-" + m.run + "-" + strconv.FormatUint(m.seq.Add(1), 10)
 }
 
 // AddWorld serves another kind of world (such as the offline web) beside
@@ -217,7 +242,7 @@ func (m *Manager) Reset(ctx context.Context, owner uint64, envName, taskID strin
 	if err != nil {
 		return nil, err
 	}
-	e := newEpisode(fmt.Sprintf("ep-%d", m.seq.Add(1)), w.Info(), run, owner)
+	e := newEpisode(m.newEpisodeID(), w.Info(), run, owner)
 	if err := m.add(e); err != nil {
 		run.Close()
 		return nil, err
@@ -236,7 +261,8 @@ func (m *Manager) get(owner uint64, id string) (*Episode, error) {
 	return e, nil
 }
 
-// Step runs an action in an episode.
+// Step runs an action in an episode. When the action ends the episode,
+// Step returns only after OnFinish has returned.
 func (m *Manager) Step(ctx context.Context, owner uint64, id string, a Action) (StepResult, error) {
 	e, err := m.get(owner, id)
 	if err != nil {
@@ -262,7 +288,7 @@ func (m *Manager) Fork(ctx context.Context, owner uint64, id string) (*Episode, 
 	if err != nil {
 		return nil, err
 	}
-	e, err := src.fork(ctx, fmt.Sprintf("ep-%d", m.seq.Add(1)), owner)
+	e, err := src.fork(ctx, m.newEpisodeID(), owner)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,9 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env"
 )
 
 // runBench implements `simgym bench gym|pipeline`.
@@ -43,7 +44,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // benchGym measures the gym over loopback from this process against a
 // server in a separate process, and the same steps in-process as the
-// baseline.
+// baseline. With --record it measures the steps again against a server
+// recording finished episodes, which then end with an answer.
 func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench gym", flag.ContinueOnError)
 	server := fs.String("server", "", "ws:// URL of a running gym (default: start one in a child process)")
@@ -51,11 +53,18 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	conns := fs.Int("connections", 2, "websocket connections the episodes share (as two rollout workers would)")
 	duration := fs.Duration("duration", 5*time.Second, "how long each phase runs")
 	idle := fs.Int("idle-episodes", 2000, "episodes opened to measure memory per episode")
-	episodeSteps := fs.Int("episode-steps", 0, "steps an episode takes before it is closed and a new one reset in its place (0: never)")
+	episodeSteps := fs.Int("episode-steps", 0, "steps an episode takes before it is closed and a new one reset in its place (0: never; with --record, 0 means 10)")
+	record := fs.Bool("record", false, "also measure the steps against a child server run with --record into a temporary file; episodes then end with an answer after --episode-steps steps, in both measurements")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the load generator to this file")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if *record && *server != "" {
+		return fmt.Errorf("%w: --record starts its own recording server; it does not go with --server", errUsage)
+	}
+	if *record && *episodeSteps == 0 {
+		*episodeSteps = 10
 	}
 	stopProfile, err := cpuProfile(*profile)
 	if err != nil {
@@ -65,16 +74,14 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The load generator itself collects garbage less often, so that its
 	// pauses do not count as the server's latency.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	serverFlags := []string{"--no-web", "--max-episodes", "100000", "--max-episodes-per-connection", "100000", "--max-steps", "0"}
 	url := *server
 	if url == "" {
-		child, addr, err := startServer(ctx, stderr, "--no-web", "--max-episodes", "100000", "--max-episodes-per-connection", "100000", "--max-steps", "0")
+		child, addr, err := startServer(ctx, stderr, serverFlags...)
 		if err != nil {
 			return err
 		}
-		defer func() {
-			_ = child.Process.Signal(os.Interrupt)
-			_ = child.Wait()
-		}()
+		defer stopServer(child)
 		url = "ws://" + addr + "/v1/gym"
 	}
 	httpBase := "http" + strings.TrimPrefix(url, "ws")
@@ -85,133 +92,19 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	listTool := listToolOf(d)
 	token := os.Getenv("SIMGYM_TOKEN")
-	loads := make([]*wsLoad, *conns)
-	for i := range loads {
-		l, err := dialLoad(ctx, url, token)
-		if err != nil {
-			return err
-		}
-		defer l.close()
-		loads[i] = l
-	}
-	// The episodes are spread over the connections; slot j of connection
-	// c is episode c + j*conns.
-	slotsOf := func(c, n int) int { return (n - c + len(loads) - 1) / len(loads) }
-	reset := func(slot, seed int) []byte {
-		return []byte(`{"id":"` + strconv.Itoa(slot) + `","op":"reset","env":` + jsonString(d.Name) + `,"seed":` + strconv.Itoa(seed%8) + `}`)
-	}
-	closeReq := func(slot int, ep string) []byte {
-		return []byte(`{"id":"` + strconv.Itoa(slot) + `","op":"close","episode":` + jsonString(ep) + `}`)
-	}
-	// each runs fn on every connection at once and adds up what they
-	// measured.
-	each := func(fn func(c int, l *wsLoad) (int, []float64, error)) (int, []float64, error) {
-		var mu sync.Mutex
-		total, all := 0, []float64{}
-		var g errgroup.Group
-		for c, l := range loads {
-			g.Go(func() error {
-				n, lat, err := fn(c, l)
-				mu.Lock()
-				total += n
-				all = append(all, lat...)
-				mu.Unlock()
-				return err
-			})
-		}
-		err := g.Wait()
-		return total, all, err
-	}
-	// openEpisodes resets n episodes (seeds 0 to 7 in turn) and returns
-	// their ids by connection.
-	openEpisodes := func(n int) ([][]string, error) {
-		eps := make([][]string, len(loads))
-		_, _, err := each(func(c int, l *wsLoad) (int, []float64, error) {
-			k := slotsOf(c, n)
-			eps[c] = make([]string, k)
-			return l.run(ctx, time.Now().Add(time.Hour), k, func(j int) []byte { return reset(j, c+j*len(loads)) },
-				func(j int, reply []byte) ([]byte, error) {
-					ep, err := replyEpisode(reply)
-					eps[c][j] = ep
-					return nil, err
-				}, nil)
-		})
-		return eps, err
-	}
-	closeEpisodes := func(eps [][]string) error {
-		_, _, err := each(func(c int, l *wsLoad) (int, []float64, error) {
-			var open []string
-			for _, ep := range eps[c] {
-				if ep != "" {
-					open = append(open, ep)
-				}
-			}
-			return l.run(ctx, time.Now().Add(time.Hour), len(open), func(j int) []byte { return closeReq(j, open[j]) },
-				func(int, []byte) ([]byte, error) { return nil, nil }, nil)
-		})
+	g, err := dialGym(ctx, url, token, d.Name, *conns)
+	if err != nil {
 		return err
 	}
+	defer g.close()
 
 	// Steps: every episode steps a read tool, closed loop; after
-	// --episode-steps steps it is closed and another reset in its place,
-	// as a trainer's episodes end (those requests are not counted).
-	eps, err := openEpisodes(*episodes)
+	// --episode-steps steps it is closed (with --record, answered then
+	// closed) and another reset in its place, as a trainer's episodes end
+	// (the closes and resets are not counted).
+	stepOpt := stepOptions{tool: listTool, args: json.RawMessage(`{"limit":5}`), duration: *duration, every: *episodeSteps, answer: *record}
+	plain, err := benchSteps(ctx, g, *episodes, stepOpt)
 	if err != nil {
-		return err
-	}
-	stepArgs, _ := json.Marshal(map[string]any{"limit": 5})
-	stepReq := func(slot int, ep string) []byte {
-		return []byte(`{"id":"` + strconv.Itoa(slot) + `","op":"step","episode":` + jsonString(ep) +
-			`,"action":{"tool":` + jsonString(listTool) + `,"arguments":` + string(stepArgs) + `}}`)
-	}
-	const (
-		stepping = iota
-		closing
-		resetting
-	)
-	states := make([][]int, len(loads))
-	deadline := time.Now().Add(*duration)
-	steps, lat, err := each(func(c int, l *wsLoad) (int, []float64, error) {
-		k := len(eps[c])
-		reqs := make([][]byte, k)
-		for j := range reqs {
-			reqs[j] = stepReq(j, eps[c][j])
-		}
-		state, taken := make([]int, k), make([]int, k)
-		states[c] = state
-		return l.run(ctx, deadline, k, func(j int) []byte { return reqs[j] },
-			func(j int, reply []byte) ([]byte, error) {
-				switch state[j] {
-				case stepping:
-					taken[j]++
-					if *episodeSteps > 0 && taken[j] >= *episodeSteps {
-						state[j], taken[j] = closing, 0
-						return closeReq(j, eps[c][j]), nil
-					}
-					return reqs[j], nil
-				case closing:
-					state[j] = resetting
-					return reset(j, c+j*len(loads)), nil
-				}
-				ep, err := replyEpisode(reply)
-				if err != nil {
-					return nil, err
-				}
-				eps[c][j], reqs[j], state[j] = ep, stepReq(j, ep), stepping
-				return reqs[j], nil
-			}, func(j int) bool { return state[j] == stepping })
-	})
-	if err != nil {
-		return err
-	}
-	for c := range eps { // slots cut off while renewing their episode hold none
-		for j, st := range states[c] {
-			if st != stepping {
-				eps[c][j] = ""
-			}
-		}
-	}
-	if err := closeEpisodes(eps); err != nil {
 		return err
 	}
 	serverP99, err := serverQuantile(httpBase, "step", 0.99)
@@ -220,15 +113,15 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Resets: reset then close, again and again, as GRPO groups do.
 	var resets atomic.Int64
-	deadline = time.Now().Add(*duration)
-	_, _, err = each(func(c int, l *wsLoad) (int, []float64, error) {
-		k := slotsOf(c, *episodes)
+	deadline := time.Now().Add(*duration)
+	_, _, err = g.each(func(c int, l *wsLoad) (int, []float64, error) {
+		k := g.slots(c, *episodes)
 		closing := make([]bool, k)
-		return l.run(ctx, deadline, k, func(j int) []byte { return reset(j, c+j*len(loads)) },
+		return l.run(ctx, deadline, k, func(j int) []byte { return g.resetReq(j, g.seed(c, j)) },
 			func(j int, reply []byte) ([]byte, error) {
 				if closing[j] {
 					closing[j] = false
-					return reset(j, c+j*len(loads)), nil
+					return g.resetReq(j, g.seed(c, j)), nil
 				}
 				resets.Add(1)
 				ep, err := replyEpisode(reply)
@@ -242,7 +135,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// Memory per open episode, from the server's resident memory: what
 	// --idle-episodes more episodes add once a tenth as many are open
 	// (the domain's pristine copy and caches are made by the first).
-	warm, err := openEpisodes(max(*idle/10, 1))
+	warm, err := g.open(ctx, max(*idle/10, 1))
 	if err != nil {
 		return err
 	}
@@ -250,7 +143,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	idleEps, err := openEpisodes(*idle)
+	idleEps, err := g.open(ctx, *idle)
 	if err != nil {
 		return err
 	}
@@ -258,10 +151,10 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := closeEpisodes(idleEps); err != nil {
+	if err := g.closeEpisodes(ctx, idleEps); err != nil {
 		return err
 	}
-	if err := closeEpisodes(warm); err != nil {
+	if err := g.closeEpisodes(ctx, warm); err != nil {
 		return err
 	}
 
@@ -270,12 +163,12 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	sps := float64(steps) / duration.Seconds()
+	sps := float64(plain.steps) / duration.Seconds()
 	summary := map[string]any{
 		"steps_per_s":          round3(sps),
 		"resets_per_s":         round3(float64(resets.Load()) / duration.Seconds()),
-		"p50_ms":               round3(percentile(lat, 0.50)),
-		"p99_ms":               round3(percentile(lat, 0.99)),
+		"p50_ms":               round3(percentile(plain.lat, 0.50)),
+		"p99_ms":               round3(percentile(plain.lat, 0.99)),
 		"server_p99_ms":        round3(serverP99 * 1000),
 		"bytes_per_episode":    max(int64(0), (after-before)/int64(*idle)),
 		"episodes":             *episodes,
@@ -287,7 +180,93 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"domain":               d.Name,
 		"tool":                 listTool,
 	}
-	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "connections", "episode_steps", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
+	keys := []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "connections", "episode_steps", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}
+	if *record {
+		rec, err := benchRecording(ctx, stderr, serverFlags, token, d.Name, *episodes, *conns, stepOpt)
+		if err != nil {
+			return err
+		}
+		rsps := float64(rec.steps) / duration.Seconds()
+		summary["answered_episodes_per_s"] = round3(float64(plain.finished) / duration.Seconds())
+		summary["record_steps_per_s"] = round3(rsps)
+		summary["record_p50_ms"] = round3(percentile(rec.lat, 0.50))
+		summary["record_p99_ms"] = round3(percentile(rec.lat, 0.99))
+		summary["record_episodes_per_s"] = round3(float64(rec.finished) / duration.Seconds())
+		summary["record_episodes"] = rec.finished
+		summary["record_rows"] = rec.rows
+		summary["record_ratio"] = round3(rsps / sps)
+		keys = append(keys, "answered_episodes_per_s", "record_steps_per_s", "record_p50_ms", "record_p99_ms", "record_episodes_per_s", "record_episodes", "record_rows", "record_ratio")
+	}
+	return writeSummary(stdout, *asJSON, keys, summary)
+}
+
+// benchSteps opens n episodes, runs a steps phase on them and closes
+// them.
+func benchSteps(ctx context.Context, g *gymLoad, n int, opt stepOptions) (stepRun, error) {
+	eps, err := g.open(ctx, n)
+	if err != nil {
+		return stepRun{}, err
+	}
+	r, err := g.steps(ctx, eps, opt)
+	if err != nil {
+		return r, err
+	}
+	return r, g.closeEpisodes(ctx, eps)
+}
+
+// recordRun is a steps phase against a recording server.
+type recordRun struct {
+	stepRun
+	rows int // episodes in the recording file afterwards
+}
+
+// benchRecording runs the steps phase against a child server recording
+// into a temporary file, stops it, and checks that the file holds every
+// episode the load saw finish.
+func benchRecording(ctx context.Context, stderr io.Writer, serverFlags []string, token, envName string, n, conns int, opt stepOptions) (recordRun, error) {
+	dir, err := os.MkdirTemp("", "simgym-bench-record-")
+	if err != nil {
+		return recordRun{}, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "episodes.db")
+	child, addr, err := startServer(ctx, stderr, append(slices.Clone(serverFlags), "--record", path)...)
+	if err != nil {
+		return recordRun{}, err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			stopServer(child)
+		}
+	}()
+	g, err := dialGym(ctx, "ws://"+addr+"/v1/gym", token, envName, conns)
+	if err != nil {
+		return recordRun{}, err
+	}
+	r, err := benchSteps(ctx, g, n, opt)
+	g.close()
+	if err != nil {
+		return recordRun{}, err
+	}
+	stopped = true
+	if err := stopServer(child); err != nil {
+		return recordRun{}, fmt.Errorf("recording server: %w", err)
+	}
+	recs, err := env.ReadRecords(ctx, path)
+	if err != nil {
+		return recordRun{}, err
+	}
+	if len(recs) < r.finished {
+		return recordRun{}, fmt.Errorf("recording server: %s holds %d episodes, but %d finished", path, len(recs), r.finished)
+	}
+	return recordRun{stepRun: r, rows: len(recs)}, nil
+}
+
+// stopServer interrupts a child server and waits for it to exit.
+func stopServer(child *exec.Cmd) error {
+	_ = child.Process.Signal(os.Interrupt)
+	return child.Wait()
 }
 
 // startServer runs `simgym serve` with extra flags on a free loopback

@@ -56,6 +56,27 @@ func TestBenchGym(t *testing.T) {
 	assert.NotEmpty(t, s["tool"])
 }
 
+func TestBenchGymRecord(t *testing.T) {
+	t.Setenv(asSimgym, "1") // bench gym --record starts its servers as child processes
+	code, out, errOut := runCmd(t, "bench", "gym", "--record", "--json",
+		"--duration", "300ms", "--episodes", "6", "--connections", "2", "--idle-episodes", "20", "--episode-steps", "3")
+	require.Equal(t, 0, code, errOut)
+	var s map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &s), out)
+	for _, k := range []string{"steps_per_s", "answered_episodes_per_s", "record_steps_per_s", "record_episodes_per_s", "record_ratio"} {
+		assert.Positive(t, s[k], k)
+	}
+	// Every episode answered against the recording server is in its file.
+	assert.Positive(t, s["record_episodes"])
+	assert.Equal(t, s["record_episodes"], s["record_rows"])
+	assert.GreaterOrEqual(t, s["record_p99_ms"], s["record_p50_ms"])
+	assert.Equal(t, 3.0, s["episode_steps"])
+
+	code, _, errOut = runCmd(t, "bench", "gym", "--record", "--server", "ws://127.0.0.1:1/v1/gym")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "--record")
+}
+
 func TestBenchSearch(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "wiki")
 	code, _, errOut := runCmd(t, "corpus", "simwiki", "--articles", "300", "--out", dir)

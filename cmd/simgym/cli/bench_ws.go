@@ -78,10 +78,10 @@ func loadReply(data []byte) (slot int, err error) {
 // is done), both with id i as a string. Every sixteenth reply is also
 // checked to be valid JSON. It returns the replies counted and their
 // latencies in milliseconds: all of them, or, with counts, those to
-// which counts(i) says yes when they arrive. The first error reply or
+// which counts(i, reply) says yes when they arrive. The first error reply or
 // failure ends it.
 func (l *wsLoad) run(ctx context.Context, deadline time.Time, slots int, first func(i int) []byte,
-	next func(i int, reply []byte) ([]byte, error), counts func(i int) bool) (int, []float64, error) {
+	next func(i int, reply []byte) ([]byte, error), counts func(i int, reply []byte) bool) (int, []float64, error) {
 	sent := make([]time.Time, slots)
 	for i := range slots {
 		sent[i] = time.Now()
@@ -111,7 +111,7 @@ func (l *wsLoad) run(ctx context.Context, deadline time.Time, slots int, first f
 			return count, lat, fmt.Errorf("reply is not JSON: %.200s", data)
 		}
 		seen++
-		if counts == nil || counts(i) {
+		if counts == nil || counts(i, data) {
 			lat = append(lat, float64(now.Sub(sent[i]).Microseconds())/1000)
 			count++
 		}

@@ -32,7 +32,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	perEnv := fs.Int("tasks-per-env", 20, "tasks sampled per environment at start, without --tasks")
 	seed := fs.Int64("seed", 1, "seed of the tasks sampled at start")
 	token := fs.String("token", os.Getenv("SIMGYM_TOKEN"), "bearer token clients must send (default $SIMGYM_TOKEN; empty: none)")
-	record := fs.String("record", "", "SQLite file recording every finished episode")
+	record := fs.String("record", "", "SQLite file recording every finished episode; an episode is committed before its final reply, and a file reused across runs keeps its rows")
 	maxEpisodes := fs.Int("max-episodes", env.DefaultLimits.MaxEpisodes, "open episodes on the server")
 	maxPerConn := fs.Int("max-episodes-per-connection", env.DefaultLimits.MaxEpisodesPerOwner, "open episodes per connection")
 	maxSteps := fs.Int("max-steps", env.DefaultLimits.MaxSteps, "tool calls per episode before it is truncated")
@@ -88,14 +88,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	m := env.NewManager(envs, env.Limits{MaxEpisodes: *maxEpisodes, MaxEpisodesPerOwner: *maxPerConn, MaxSteps: *maxSteps, IdleTimeout: *idle})
+	gopt := gym.Options{Token: *token, MaxMessageBytes: *maxMsg, AllowOrigins: origins, ConnBudget: *connBudget, ServerBudget: *serverBudget, MaxConns: *maxConns, ConnIdleTimeout: *connIdle, Registry: prometheus.NewRegistry()}
+	gopt.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	var rec *env.Recorder
 	if *record != "" {
-		if rec, err = env.OpenRecorder(*record); err != nil {
+		// Each finishing step waits for its episode's commit (shared with
+		// the others finishing meanwhile) before its reply is sent.
+		if rec, err = env.NewRecorder(*record, env.RecorderOptions{Log: stderr}); err != nil {
 			return err
 		}
+		defer rec.Close() // on an early return; shutdown closes it and reports its error
 		m.OnFinish = rec.Add
+		gopt.Registry.MustRegister(rec.Collectors()...)
+		fmt.Fprintf(stderr, "simgym: recording finished episodes to %s (run %s)\n", *record, m.RunID())
 	}
-	gopt := gym.Options{Token: *token, MaxMessageBytes: *maxMsg, AllowOrigins: origins, ConnBudget: *connBudget, ServerBudget: *serverBudget, MaxConns: *maxConns, ConnIdleTimeout: *connIdle}
 	if !*noWeb {
 		ww, x, err := webWorld(ctx, *indexDir, *webTasks, *simwikiArticles, stderr)
 		if err != nil {
@@ -106,8 +112,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		total += len(ww.Info().TaskIDs)
-		gopt.Registry = prometheus.NewRegistry()
-		gopt.Registry.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 		retrieve := web.RetrieveHandler(x, web.RetrieveOptions{})
 		gopt.Registry.MustRegister(x.Collectors()...)
 		gopt.Registry.MustRegister(retrieve.Collectors()...)
@@ -147,9 +151,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		if rec != nil {
-			rec.Close()
-		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
