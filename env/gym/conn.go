@@ -54,9 +54,20 @@ type conn struct {
 // every hello.
 type message struct {
 	head, body, tail []byte
+	// shared marks a body that every copy of the message shares (the
+	// hello reply's): it costs no memory per message, so budgets do not
+	// count it.
+	shared bool
 }
 
-func (m message) size() int64 { return int64(len(m.head) + len(m.body) + len(m.tail)) }
+// size is the memory the message holds, as budgets count it.
+func (m message) size() int64 {
+	n := len(m.head) + len(m.tail)
+	if !m.shared {
+		n += len(m.body)
+	}
+	return int64(n)
+}
 
 // errTooLarge is returned by read for a message over the size limit
 // that was skipped: the connection goes on. errFarTooLarge is for one

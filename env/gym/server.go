@@ -585,7 +585,7 @@ func (s *Server) hello(id json.RawMessage) message {
 	})
 	head := make([]byte, 0, len(id)+8)
 	head = append(append(head, `{"id":`...), id...)
-	return message{head: head, body: s.helloBody}
+	return message{head: head, body: s.helloBody, shared: true}
 }
 
 // Shutdown stops taking requests, lets in-flight ones finish (until ctx
