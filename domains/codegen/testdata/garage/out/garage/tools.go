@@ -29,6 +29,17 @@ var domain = &domains.Domain{
 	Description: "Domain garage: 10 tools over 3 tables.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"complete_repair": {Table: "repair", Column: "status", From: []string{"open"}, To: "completed", Done: "completed"},
 }
 
 func init() {
@@ -61,6 +72,9 @@ const completeRepairRowSQL = "SELECT \"id\", \"car_id\", \"description\", \"esti
 func completeRepair(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CompleteRepairArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "complete_repair", domains.Val(a.RepairID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "repair", completeRepairSQL, completeRepairRowSQL, []string{"id", "status", "car_id"}, []any{domains.Val(a.RepairID), "completed", domains.Val(a.CarID)})
