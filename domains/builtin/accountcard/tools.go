@@ -29,6 +29,22 @@ var domain = &domains.Domain{
 	Description: "tools about account, card, transfer, holder, approve.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"activate_card":    {Table: "card", Column: "status", From: []string{"ordered", "inactive"}, To: "active", Done: "activated"},
+	"approve_transfer": {Table: "transfer", Column: "status", From: []string{"pending"}, To: "approved", Done: "approved"},
+	"cancel_transfer":  {Table: "transfer", Column: "status", From: []string{"pending", "approved"}, To: "cancelled", Done: "cancelled"},
+	"close_account":    {Table: "account", Column: "status", From: []string{"open", "frozen"}, To: "closed", Done: "closed"},
+	"deactivate_card":  {Table: "card", Column: "status", From: []string{"active"}, To: "inactive", Done: "deactivated"},
+	"reopen_account":   {Table: "account", Column: "status", From: []string{"closed"}, To: "open", Done: "reopened"},
 }
 
 func init() {
@@ -71,6 +87,9 @@ func activateCard(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "activate_card", domains.Val(a.CardID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "card", activateCardSQL, activateCardRowSQL, []string{"id", "status"}, []any{domains.Val(a.CardID), "active"})
 }
 
@@ -88,6 +107,9 @@ const approveTransferRowSQL = "SELECT \"id\", \"account_id\", \"amount\", \"bene
 func approveTransfer(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ApproveTransferArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "approve_transfer", domains.Val(a.TransferID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "transfer", approveTransferSQL, approveTransferRowSQL, []string{"id", "status"}, []any{domains.Val(a.TransferID), "approved"})
@@ -111,6 +133,9 @@ func cancelTransfer(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_transfer", domains.Val(a.TransferID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "transfer", cancelTransferSQL, cancelTransferRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.TransferID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -130,6 +155,9 @@ const closeAccountRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_type
 func closeAccount(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CloseAccountArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "close_account", domains.Val(a.AccountID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "account", closeAccountSQL, closeAccountRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.AccountID), domains.Val(a.Reason), "closed"})
@@ -271,6 +299,9 @@ const deactivateCardRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_id
 func deactivateCard(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a DeactivateCardArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "deactivate_card", domains.Val(a.CardID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "card", deactivateCardSQL, deactivateCardRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.CardID), domains.Val(a.Reason), "inactive"})
@@ -456,6 +487,9 @@ const reopenAccountRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_typ
 func reopenAccount(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ReopenAccountArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "reopen_account", domains.Val(a.AccountID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "account", reopenAccountSQL, reopenAccountRowSQL, []string{"id", "status"}, []any{domains.Val(a.AccountID), "open"})

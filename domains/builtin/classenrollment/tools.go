@@ -29,6 +29,21 @@ var domain = &domains.Domain{
 	Description: "tools about class, enrollment, fitness, member, trainer.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"activate_member":      {Table: "member", Column: "status", From: []string{"inactive", "frozen"}, To: "active", Done: "activated"},
+	"cancel_enrollment":    {Table: "enrollment", Column: "status", From: []string{"registered"}, To: "cancelled", Done: "cancelled"},
+	"cancel_fitness_class": {Table: "fitness_class", Column: "status", From: []string{"scheduled"}, To: "cancelled", Done: "cancelled"},
+	"check_in_enrollment":  {Table: "enrollment", Column: "status", From: []string{"registered"}, To: "checked_in", Done: "checked in"},
+	"deactivate_member":    {Table: "member", Column: "status", From: []string{"active", "frozen"}, To: "inactive", Done: "deactivated"},
 }
 
 func init() {
@@ -71,6 +86,9 @@ func activateMember(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "activate_member", domains.Val(a.MemberID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "member", activateMemberSQL, activateMemberRowSQL, []string{"id", "status"}, []any{domains.Val(a.MemberID), "active"})
 }
 
@@ -88,6 +106,9 @@ const cancelEnrollmentRowSQL = "SELECT \"id\", \"created_at\", \"fitness_class_i
 func cancelEnrollment(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CancelEnrollmentArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "cancel_enrollment", domains.Val(a.EnrollmentID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "enrollment", cancelEnrollmentSQL, cancelEnrollmentRowSQL, []string{"id", "status"}, []any{domains.Val(a.EnrollmentID), "cancelled"})
@@ -111,6 +132,9 @@ func cancelFitnessClass(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_fitness_class", domains.Val(a.FitnessClassID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "fitness_class", cancelFitnessClassSQL, cancelFitnessClassRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.FitnessClassID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -128,6 +152,9 @@ const checkInEnrollmentRowSQL = "SELECT \"id\", \"created_at\", \"fitness_class_
 func checkInEnrollment(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CheckInEnrollmentArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "check_in_enrollment", domains.Val(a.EnrollmentID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "enrollment", checkInEnrollmentSQL, checkInEnrollmentRowSQL, []string{"id", "status"}, []any{domains.Val(a.EnrollmentID), "checked_in"})
@@ -269,6 +296,9 @@ const deactivateMemberRowSQL = "SELECT \"id\", \"created_at\", \"date_of_birth\"
 func deactivateMember(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a DeactivateMemberArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "deactivate_member", domains.Val(a.MemberID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "member", deactivateMemberSQL, deactivateMemberRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.MemberID), domains.Val(a.Reason), "inactive"})

@@ -29,6 +29,18 @@ var domain = &domains.Domain{
 	Description: "tools about loan, hold, patron, book, complete.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_hold":   {Table: "hold", Column: "status", From: []string{"waiting", "ready_for_pickup"}, To: "cancelled", Done: "cancelled"},
+	"complete_loan": {Table: "loan", Column: "status", From: []string{"active", "overdue"}, To: "completed", Done: "completed"},
 }
 
 func init() {
@@ -69,6 +81,9 @@ func cancelHold(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_hold", domains.Val(a.HoldID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "hold", cancelHoldSQL, cancelHoldRowSQL, []string{"id", "status"}, []any{domains.Val(a.HoldID), "cancelled"})
 }
 
@@ -86,6 +101,9 @@ const completeLoanRowSQL = "SELECT \"id\", \"book_id\", \"borrowed_on\", \"due_d
 func completeLoan(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CompleteLoanArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "complete_loan", domains.Val(a.LoanID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "loan", completeLoanSQL, completeLoanRowSQL, []string{"id", "status"}, []any{domains.Val(a.LoanID), "completed"})

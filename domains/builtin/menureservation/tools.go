@@ -29,6 +29,20 @@ var domain = &domains.Domain{
 	Description: "tools about menu, reservation, table, takeout, order.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_table_reservation":  {Table: "table_reservation", Column: "status", From: []string{"pending", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"cancel_takeout_order":      {Table: "takeout_order", Column: "status", From: []string{"placed", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"complete_takeout_order":    {Table: "takeout_order", Column: "status", From: []string{"placed", "confirmed"}, To: "completed", Done: "completed"},
+	"confirm_table_reservation": {Table: "table_reservation", Column: "status", From: []string{"pending"}, To: "confirmed", Done: "confirmed"},
 }
 
 func init() {
@@ -73,6 +87,9 @@ func cancelTableReservation(ctx context.Context, db domains.DBTX, args json.RawM
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_table_reservation", domains.Val(a.TableReservationID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "table_reservation", cancelTableReservationSQL, cancelTableReservationRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.TableReservationID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -94,6 +111,9 @@ func cancelTakeoutOrder(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_takeout_order", domains.Val(a.TakeoutOrderID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "takeout_order", cancelTakeoutOrderSQL, cancelTakeoutOrderRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.TakeoutOrderID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -113,6 +133,9 @@ func completeTakeoutOrder(ctx context.Context, db domains.DBTX, args json.RawMes
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "complete_takeout_order", domains.Val(a.TakeoutOrderID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "takeout_order", completeTakeoutOrderSQL, completeTakeoutOrderRowSQL, []string{"id", "status"}, []any{domains.Val(a.TakeoutOrderID), "completed"})
 }
 
@@ -130,6 +153,9 @@ const confirmTableReservationRowSQL = "SELECT \"id\", \"created_at\", \"diner_na
 func confirmTableReservation(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ConfirmTableReservationArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "confirm_table_reservation", domains.Val(a.TableReservationID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "table_reservation", confirmTableReservationSQL, confirmTableReservationRowSQL, []string{"id", "status"}, []any{domains.Val(a.TableReservationID), "confirmed"})

@@ -29,6 +29,21 @@ var domain = &domains.Domain{
 	Description: "tools about ride, driver, vehicle, rider, activate.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"activate_driver":   {Table: "driver", Column: "status", From: []string{"pending_review", "inactive"}, To: "active", Done: "activated"},
+	"cancel_ride":       {Table: "ride", Column: "status", From: []string{"requested", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"complete_ride":     {Table: "ride", Column: "status", From: []string{"confirmed"}, To: "completed", Done: "completed"},
+	"confirm_ride":      {Table: "ride", Column: "status", From: []string{"requested"}, To: "confirmed", Done: "confirmed"},
+	"deactivate_driver": {Table: "driver", Column: "status", From: []string{"active"}, To: "inactive", Done: "deactivated"},
 }
 
 func init() {
@@ -71,6 +86,9 @@ func activateDriver(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "activate_driver", domains.Val(a.DriverID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "driver", activateDriverSQL, activateDriverRowSQL, []string{"id", "status"}, []any{domains.Val(a.DriverID), "active"})
 }
 
@@ -92,6 +110,9 @@ func cancelRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_ride", domains.Val(a.RideID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "ride", cancelRideSQL, cancelRideRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.RideID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -109,6 +130,9 @@ const completeRideRowSQL = "SELECT \"id\", \"created_at\", \"distance_km\", \"dr
 func completeRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CompleteRideArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "complete_ride", domains.Val(a.RideID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "ride", completeRideSQL, completeRideRowSQL, []string{"id", "status"}, []any{domains.Val(a.RideID), "completed"})
@@ -132,6 +156,9 @@ const confirmRideRowSQL = "SELECT \"id\", \"created_at\", \"distance_km\", \"dri
 func confirmRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ConfirmRideArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "confirm_ride", domains.Val(a.RideID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "ride", confirmRideSQL, confirmRideRowSQL, []string{"id", "driver_id", "vehicle_id", "status"}, []any{domains.Val(a.RideID), domains.Val(a.DriverID), domains.Val(a.VehicleID), "confirmed"})
@@ -273,6 +300,9 @@ const deactivateDriverRowSQL = "SELECT \"id\", \"city\", \"driver_rating\", \"fi
 func deactivateDriver(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a DeactivateDriverArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "deactivate_driver", domains.Val(a.DriverID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "driver", deactivateDriverSQL, deactivateDriverRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.DriverID), domains.Val(a.Reason), "inactive"})
