@@ -180,20 +180,14 @@ func lifecycle(c *Column, acts []*action) *Lifecycle {
 	}
 	if len(states) == 0 {
 		// No closed set: the states are where the actions lead, after a
-		// first state none of them does, and seeding draws from them.
+		// first state none of them does; seeding draws from them (the
+		// column stays open: data may hold other values).
 		targets := map[string]bool{}
 		for _, a := range acts {
 			targets[a.to] = true
 		}
 		if !targets["pending"] {
 			states = append(states, "pending")
-		}
-		for _, a := range acts {
-			states = appendNew(states, a.to)
-		}
-		c.Enum = make([]any, len(states))
-		for i, s := range states {
-			c.Enum[i] = s
 		}
 	}
 	for _, a := range acts {

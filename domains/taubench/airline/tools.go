@@ -29,6 +29,17 @@ var domain = &domains.Domain{
 	Description: "tau-bench's airline customer service: users, their reservations and payment methods, and the flights they book.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_reservation": {Table: "reservation", Column: "status", From: []string{"pending"}, To: "cancelled", Done: "cancelled"},
 }
 
 func init() {
@@ -118,6 +129,9 @@ const cancelReservationRowSQL = "SELECT \"id\", \"cabin\", \"destination\", \"fl
 func cancelReservation(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CancelReservationArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "cancel_reservation", domains.Val(a.ReservationID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "reservation", cancelReservationSQL, cancelReservationRowSQL, []string{"id", "status"}, []any{domains.Val(a.ReservationID), "cancelled"})
