@@ -256,3 +256,26 @@ func TestDeleteCascade(t *testing.T) {
 	assert.Equal(t, total-rides, after, "the vehicle's rides are deleted with it")
 	assert.Empty(t, dangling(t, d, db))
 }
+
+// TestCreatedEntityStartsInitial books a flight and tickets it: a new
+// entity starts in its lifecycle's initial state, so the tools that
+// apply to new entities accept it.
+func TestCreatedEntityStartsInitial(t *testing.T) {
+	d := domainWith(t, "confirm_booking")
+	db := newDB(t, d)
+	gen := &domains.ArgGen{Domain: d, Rand: rand.New(rand.NewPCG(1, 2))}
+	var booking map[string]any
+	for range 20 {
+		v, err := call(t, d, db, "create_booking", string(gen.Valid(callCtx(t), db, d.Tool("create_booking"))))
+		if err == nil {
+			booking = v.(map[string]any)
+			break
+		}
+	}
+	require.NotNil(t, booking, "a booking is created")
+	assert.Equal(t, d.Table("booking").Lifecycle.Initial, booking["status"])
+	confirmed := row(t, d, db, "confirm_booking", fmt.Sprintf(`{"booking_id": %q}`, booking["id"]))
+	assert.Equal(t, "confirmed", confirmed["status"])
+	_, err := call(t, d, db, "confirm_booking", fmt.Sprintf(`{"booking_id": %q}`, booking["id"]))
+	assert.True(t, domains.IsRefused(err), "a confirmed booking cannot be confirmed again: %v", err)
+}

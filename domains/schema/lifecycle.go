@@ -166,6 +166,18 @@ func inferLifecycles(m *Model, shapes []*shape) {
 		}
 		acts = slices.DeleteFunc(acts, func(a *action) bool { return a.op.Sets[0].Column != col })
 		t.Lifecycle = lifecycle(c, acts)
+		if t.Lifecycle == nil {
+			continue
+		}
+		// A new entity starts in the initial state, unless its create
+		// tool takes the state as an argument.
+		for _, op := range m.Ops {
+			if op.Kind != Create || op.Table != t.Name || slices.ContainsFunc(op.Args, func(a *Arg) bool { return a.Column == col }) ||
+				slices.ContainsFunc(op.Sets, func(s *Set) bool { return s.Column == col }) {
+				continue
+			}
+			op.Sets = append(op.Sets, &Set{Column: col, Value: t.Lifecycle.Initial})
+		}
 	}
 }
 

@@ -179,7 +179,7 @@ type CreateAccountArgs struct {
 	OverdraftLimit *float64 `json:"overdraft_limit,omitempty"`
 }
 
-const createAccountSQL = "INSERT INTO \"account\" (\"id\", \"account_holder_id\", \"account_type\", \"currency\", \"interest_rate\", \"nickname\", \"overdraft_limit\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createAccountSQL = "INSERT INTO \"account\" (\"id\", \"account_holder_id\", \"account_type\", \"currency\", \"interest_rate\", \"nickname\", \"overdraft_limit\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createAccountRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_type\", \"balance\", \"currency\", \"iban\", \"interest_rate\", \"nickname\", \"opened_on\", \"overdraft_limit\", \"reason\", \"status\" FROM \"account\" WHERE \"id\" = ?1"
 
@@ -189,7 +189,7 @@ func createAccount(ctx context.Context, db domains.DBTX, args json.RawMessage) (
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "account", createAccountSQL, createAccountRowSQL, []string{"id", "account_holder_id", "account_type", "currency", "interest_rate", "nickname", "overdraft_limit"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountType), domains.Val(a.Currency), domains.Val(a.InterestRate), domains.Val(a.Nickname), domains.Val(a.OverdraftLimit)})
+	return domain.Insert(ctx, db, "account", createAccountSQL, createAccountRowSQL, []string{"id", "account_holder_id", "account_type", "currency", "interest_rate", "nickname", "overdraft_limit", "status"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountType), domains.Val(a.Currency), domains.Val(a.InterestRate), domains.Val(a.Nickname), domains.Val(a.OverdraftLimit), "frozen"})
 }
 
 // CreateAccountHolderArgs holds the arguments of create_account_holder.
@@ -239,7 +239,7 @@ type CreateCardArgs struct {
 	DailySpendLimit *float64 `json:"daily_spend_limit,omitempty"`
 }
 
-const createCardSQL = "INSERT INTO \"card\" (\"id\", \"account_holder_id\", \"account_id\", \"card_type\", \"contactless_enabled\", \"daily_spend_limit\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createCardSQL = "INSERT INTO \"card\" (\"id\", \"account_holder_id\", \"account_id\", \"card_type\", \"contactless_enabled\", \"daily_spend_limit\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createCardRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_id\", \"card_type\", \"contactless_enabled\", \"daily_spend_limit\", \"expiry_month\", \"expiry_year\", \"last_four\", \"reason\", \"status\" FROM \"card\" WHERE \"id\" = ?1"
 
@@ -249,7 +249,7 @@ func createCard(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "card", createCardSQL, createCardRowSQL, []string{"id", "account_holder_id", "account_id", "card_type", "contactless_enabled", "daily_spend_limit"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountID), domains.Val(a.CardType), domains.Val(a.ContactlessEnabled), domains.Val(a.DailySpendLimit)})
+	return domain.Insert(ctx, db, "card", createCardSQL, createCardRowSQL, []string{"id", "account_holder_id", "account_id", "card_type", "contactless_enabled", "daily_spend_limit", "status"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountID), domains.Val(a.CardType), domains.Val(a.ContactlessEnabled), domains.Val(a.DailySpendLimit), "ordered"})
 }
 
 // CreateTransferArgs holds the arguments of create_transfer.
@@ -270,7 +270,7 @@ type CreateTransferArgs struct {
 	PaymentReference *string `json:"payment_reference,omitempty"`
 }
 
-const createTransferSQL = "INSERT INTO \"transfer\" (\"id\", \"account_id\", \"amount\", \"beneficiary_iban\", \"beneficiary_name\", \"currency\", \"execution_date\", \"payment_reference\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createTransferSQL = "INSERT INTO \"transfer\" (\"id\", \"account_id\", \"amount\", \"beneficiary_iban\", \"beneficiary_name\", \"currency\", \"execution_date\", \"payment_reference\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createTransferRowSQL = "SELECT \"id\", \"account_id\", \"amount\", \"beneficiary_iban\", \"beneficiary_name\", \"created_at\", \"currency\", \"execution_date\", \"payment_reference\", \"reason\", \"status\" FROM \"transfer\" WHERE \"id\" = ?1"
 
@@ -280,7 +280,7 @@ func createTransfer(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "transfer", createTransferSQL, createTransferRowSQL, []string{"id", "account_id", "amount", "beneficiary_iban", "beneficiary_name", "currency", "execution_date", "payment_reference"}, []any{nil, domains.Val(a.AccountID), domains.Val(a.Amount), domains.Val(a.BeneficiaryIban), domains.Val(a.BeneficiaryName), domains.Val(a.Currency), domains.Val(a.ExecutionDate), domains.Val(a.PaymentReference)})
+	return domain.Insert(ctx, db, "transfer", createTransferSQL, createTransferRowSQL, []string{"id", "account_id", "amount", "beneficiary_iban", "beneficiary_name", "currency", "execution_date", "payment_reference", "status"}, []any{nil, domains.Val(a.AccountID), domains.Val(a.Amount), domains.Val(a.BeneficiaryIban), domains.Val(a.BeneficiaryName), domains.Val(a.Currency), domains.Val(a.ExecutionDate), domains.Val(a.PaymentReference), "pending"})
 }
 
 // DeactivateCardArgs holds the arguments of deactivate_card.

@@ -176,7 +176,7 @@ type CreateAppointmentArgs struct {
 	VisitReason *string `json:"visit_reason,omitempty"`
 }
 
-const createAppointmentSQL = "INSERT INTO \"appointment\" (\"id\", \"doctor_id\", \"duration_minutes\", \"exam_room\", \"patient_id\", \"starts_at\", \"visit_reason\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createAppointmentSQL = "INSERT INTO \"appointment\" (\"id\", \"doctor_id\", \"duration_minutes\", \"exam_room\", \"patient_id\", \"starts_at\", \"visit_reason\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createAppointmentRowSQL = "SELECT \"id\", \"clinical_notes\", \"created_at\", \"doctor_id\", \"duration_minutes\", \"exam_room\", \"patient_id\", \"reason\", \"starts_at\", \"status\", \"visit_reason\" FROM \"appointment\" WHERE \"id\" = ?1"
 
@@ -186,7 +186,7 @@ func createAppointment(ctx context.Context, db domains.DBTX, args json.RawMessag
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "appointment", createAppointmentSQL, createAppointmentRowSQL, []string{"id", "doctor_id", "duration_minutes", "exam_room", "patient_id", "starts_at", "visit_reason"}, []any{nil, domains.Val(a.DoctorID), domains.Val(a.DurationMinutes), domains.Val(a.ExamRoom), domains.Val(a.PatientID), domains.Val(a.StartsAt), domains.Val(a.VisitReason)})
+	return domain.Insert(ctx, db, "appointment", createAppointmentSQL, createAppointmentRowSQL, []string{"id", "doctor_id", "duration_minutes", "exam_room", "patient_id", "starts_at", "visit_reason", "status"}, []any{nil, domains.Val(a.DoctorID), domains.Val(a.DurationMinutes), domains.Val(a.ExamRoom), domains.Val(a.PatientID), domains.Val(a.StartsAt), domains.Val(a.VisitReason), "requested"})
 }
 
 // CreateDoctorArgs holds the arguments of create_doctor.

@@ -183,7 +183,7 @@ type CreateBookingArgs struct {
 	SeatNumber *string `json:"seat_number,omitempty"`
 }
 
-const createBookingSQL = "INSERT INTO \"booking\" (\"id\", \"cabin_class\", \"currency\", \"flight_id\", \"passenger_id\", \"seat_number\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createBookingSQL = "INSERT INTO \"booking\" (\"id\", \"cabin_class\", \"currency\", \"flight_id\", \"passenger_id\", \"seat_number\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createBookingRowSQL = "SELECT \"id\", \"cabin_class\", \"created_at\", \"currency\", \"fare_paid\", \"flight_id\", \"passenger_id\", \"reason\", \"record_locator\", \"seat_number\", \"status\" FROM \"booking\" WHERE \"id\" = ?1"
 
@@ -193,7 +193,7 @@ func createBooking(ctx context.Context, db domains.DBTX, args json.RawMessage) (
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "booking", createBookingSQL, createBookingRowSQL, []string{"id", "cabin_class", "currency", "flight_id", "passenger_id", "seat_number"}, []any{nil, domains.Val(a.CabinClass), domains.Val(a.Currency), domains.Val(a.FlightID), domains.Val(a.PassengerID), domains.Val(a.SeatNumber)})
+	return domain.Insert(ctx, db, "booking", createBookingSQL, createBookingRowSQL, []string{"id", "cabin_class", "currency", "flight_id", "passenger_id", "seat_number", "status"}, []any{nil, domains.Val(a.CabinClass), domains.Val(a.Currency), domains.Val(a.FlightID), domains.Val(a.PassengerID), domains.Val(a.SeatNumber), "held"})
 }
 
 // CreateFlightArgs holds the arguments of create_flight.

@@ -172,7 +172,7 @@ type CreateEnrollmentArgs struct {
 	SpotNumber *int64 `json:"spot_number,omitempty"`
 }
 
-const createEnrollmentSQL = "INSERT INTO \"enrollment\" (\"id\", \"fitness_class_id\", \"member_id\", \"notes\", \"spot_number\") VALUES (?1, ?2, ?3, ?4, ?5)"
+const createEnrollmentSQL = "INSERT INTO \"enrollment\" (\"id\", \"fitness_class_id\", \"member_id\", \"notes\", \"spot_number\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 
 const createEnrollmentRowSQL = "SELECT \"id\", \"created_at\", \"fitness_class_id\", \"is_waitlisted\", \"member_id\", \"notes\", \"spot_number\", \"status\" FROM \"enrollment\" WHERE \"id\" = ?1"
 
@@ -182,7 +182,7 @@ func createEnrollment(ctx context.Context, db domains.DBTX, args json.RawMessage
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "enrollment", createEnrollmentSQL, createEnrollmentRowSQL, []string{"id", "fitness_class_id", "member_id", "notes", "spot_number"}, []any{nil, domains.Val(a.FitnessClassID), domains.Val(a.MemberID), domains.Val(a.Notes), domains.Val(a.SpotNumber)})
+	return domain.Insert(ctx, db, "enrollment", createEnrollmentSQL, createEnrollmentRowSQL, []string{"id", "fitness_class_id", "member_id", "notes", "spot_number", "status"}, []any{nil, domains.Val(a.FitnessClassID), domains.Val(a.MemberID), domains.Val(a.Notes), domains.Val(a.SpotNumber), "registered"})
 }
 
 // CreateFitnessClassArgs holds the arguments of create_fitness_class.
@@ -205,7 +205,7 @@ type CreateFitnessClassArgs struct {
 	WorkoutType *string `json:"workout_type,omitempty"`
 }
 
-const createFitnessClassSQL = "INSERT INTO \"fitness_class\" (\"id\", \"capacity\", \"duration_minutes\", \"intensity\", \"starts_at\", \"studio_room\", \"title\", \"trainer_id\", \"workout_type\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+const createFitnessClassSQL = "INSERT INTO \"fitness_class\" (\"id\", \"capacity\", \"duration_minutes\", \"intensity\", \"starts_at\", \"studio_room\", \"title\", \"trainer_id\", \"workout_type\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 
 const createFitnessClassRowSQL = "SELECT \"id\", \"capacity\", \"duration_minutes\", \"intensity\", \"reason\", \"starts_at\", \"status\", \"studio_room\", \"title\", \"trainer_id\", \"workout_type\" FROM \"fitness_class\" WHERE \"id\" = ?1"
 
@@ -215,7 +215,7 @@ func createFitnessClass(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "fitness_class", createFitnessClassSQL, createFitnessClassRowSQL, []string{"id", "capacity", "duration_minutes", "intensity", "starts_at", "studio_room", "title", "trainer_id", "workout_type"}, []any{nil, domains.Val(a.Capacity), domains.Val(a.DurationMinutes), domains.Val(a.Intensity), domains.Val(a.StartsAt), domains.Val(a.StudioRoom), domains.Val(a.Title), domains.Val(a.TrainerID), domains.Val(a.WorkoutType)})
+	return domain.Insert(ctx, db, "fitness_class", createFitnessClassSQL, createFitnessClassRowSQL, []string{"id", "capacity", "duration_minutes", "intensity", "starts_at", "studio_room", "title", "trainer_id", "workout_type", "status"}, []any{nil, domains.Val(a.Capacity), domains.Val(a.DurationMinutes), domains.Val(a.Intensity), domains.Val(a.StartsAt), domains.Val(a.StudioRoom), domains.Val(a.Title), domains.Val(a.TrainerID), domains.Val(a.WorkoutType), "scheduled"})
 }
 
 // CreateMemberArgs holds the arguments of create_member.
@@ -236,7 +236,7 @@ type CreateMemberArgs struct {
 	Phone *string `json:"phone,omitempty"`
 }
 
-const createMemberSQL = "INSERT INTO \"member\" (\"id\", \"date_of_birth\", \"email\", \"first_name\", \"last_name\", \"membership_plan\", \"monthly_fee\", \"phone\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createMemberSQL = "INSERT INTO \"member\" (\"id\", \"date_of_birth\", \"email\", \"first_name\", \"last_name\", \"membership_plan\", \"monthly_fee\", \"phone\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createMemberRowSQL = "SELECT \"id\", \"created_at\", \"date_of_birth\", \"email\", \"first_name\", \"last_name\", \"membership_plan\", \"monthly_fee\", \"phone\", \"reason\", \"status\" FROM \"member\" WHERE \"id\" = ?1"
 
@@ -246,7 +246,7 @@ func createMember(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "member", createMemberSQL, createMemberRowSQL, []string{"id", "date_of_birth", "email", "first_name", "last_name", "membership_plan", "monthly_fee", "phone"}, []any{nil, domains.Val(a.DateOfBirth), domains.Val(a.Email), domains.Val(a.FirstName), domains.Val(a.LastName), domains.Val(a.MembershipPlan), domains.Val(a.MonthlyFee), domains.Val(a.Phone)})
+	return domain.Insert(ctx, db, "member", createMemberSQL, createMemberRowSQL, []string{"id", "date_of_birth", "email", "first_name", "last_name", "membership_plan", "monthly_fee", "phone", "status"}, []any{nil, domains.Val(a.DateOfBirth), domains.Val(a.Email), domains.Val(a.FirstName), domains.Val(a.LastName), domains.Val(a.MembershipPlan), domains.Val(a.MonthlyFee), domains.Val(a.Phone), "frozen"})
 }
 
 // CreateTrainerArgs holds the arguments of create_trainer.

@@ -156,7 +156,7 @@ type CreateHoldArgs struct {
 	PickupBranch *string `json:"pickup_branch,omitempty"`
 }
 
-const createHoldSQL = "INSERT INTO \"hold\" (\"id\", \"book_id\", \"expires_on\", \"patron_id\", \"pickup_branch\") VALUES (?1, ?2, ?3, ?4, ?5)"
+const createHoldSQL = "INSERT INTO \"hold\" (\"id\", \"book_id\", \"expires_on\", \"patron_id\", \"pickup_branch\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 
 const createHoldRowSQL = "SELECT \"id\", \"book_id\", \"created_at\", \"expires_on\", \"patron_id\", \"pickup_branch\", \"queue_position\", \"status\" FROM \"hold\" WHERE \"id\" = ?1"
 
@@ -166,7 +166,7 @@ func createHold(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "hold", createHoldSQL, createHoldRowSQL, []string{"id", "book_id", "expires_on", "patron_id", "pickup_branch"}, []any{nil, domains.Val(a.BookID), domains.Val(a.ExpiresOn), domains.Val(a.PatronID), domains.Val(a.PickupBranch)})
+	return domain.Insert(ctx, db, "hold", createHoldSQL, createHoldRowSQL, []string{"id", "book_id", "expires_on", "patron_id", "pickup_branch", "status"}, []any{nil, domains.Val(a.BookID), domains.Val(a.ExpiresOn), domains.Val(a.PatronID), domains.Val(a.PickupBranch), "waiting"})
 }
 
 // CreateLoanArgs holds the arguments of create_loan.
@@ -183,7 +183,7 @@ type CreateLoanArgs struct {
 	RenewalCount *int64 `json:"renewal_count,omitempty"`
 }
 
-const createLoanSQL = "INSERT INTO \"loan\" (\"id\", \"book_id\", \"borrowed_on\", \"due_date\", \"patron_id\", \"renewal_count\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createLoanSQL = "INSERT INTO \"loan\" (\"id\", \"book_id\", \"borrowed_on\", \"due_date\", \"patron_id\", \"renewal_count\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createLoanRowSQL = "SELECT \"id\", \"book_id\", \"borrowed_on\", \"due_date\", \"late_fee\", \"patron_id\", \"renewal_count\", \"returned_on\", \"status\" FROM \"loan\" WHERE \"id\" = ?1"
 
@@ -193,7 +193,7 @@ func createLoan(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "loan", createLoanSQL, createLoanRowSQL, []string{"id", "book_id", "borrowed_on", "due_date", "patron_id", "renewal_count"}, []any{nil, domains.Val(a.BookID), domains.Val(a.BorrowedOn), domains.Val(a.DueDate), domains.Val(a.PatronID), domains.Val(a.RenewalCount)})
+	return domain.Insert(ctx, db, "loan", createLoanSQL, createLoanRowSQL, []string{"id", "book_id", "borrowed_on", "due_date", "patron_id", "renewal_count", "status"}, []any{nil, domains.Val(a.BookID), domains.Val(a.BorrowedOn), domains.Val(a.DueDate), domains.Val(a.PatronID), domains.Val(a.RenewalCount), "active"})
 }
 
 // CreatePatronArgs holds the arguments of create_patron.

@@ -245,7 +245,7 @@ type CreateTableReservationArgs struct {
 	SpecialRequests *string `json:"special_requests,omitempty"`
 }
 
-const createTableReservationSQL = "INSERT INTO \"table_reservation\" (\"id\", \"diner_name\", \"diner_phone\", \"party_size\", \"restaurant_id\", \"seating_area\", \"seating_time\", \"special_requests\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createTableReservationSQL = "INSERT INTO \"table_reservation\" (\"id\", \"diner_name\", \"diner_phone\", \"party_size\", \"restaurant_id\", \"seating_area\", \"seating_time\", \"special_requests\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createTableReservationRowSQL = "SELECT \"id\", \"created_at\", \"diner_name\", \"diner_phone\", \"party_size\", \"reason\", \"restaurant_id\", \"seating_area\", \"seating_time\", \"special_requests\", \"status\" FROM \"table_reservation\" WHERE \"id\" = ?1"
 
@@ -255,7 +255,7 @@ func createTableReservation(ctx context.Context, db domains.DBTX, args json.RawM
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "table_reservation", createTableReservationSQL, createTableReservationRowSQL, []string{"id", "diner_name", "diner_phone", "party_size", "restaurant_id", "seating_area", "seating_time", "special_requests"}, []any{nil, domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.PartySize), domains.Val(a.RestaurantID), domains.Val(a.SeatingArea), domains.Val(a.SeatingTime), domains.Val(a.SpecialRequests)})
+	return domain.Insert(ctx, db, "table_reservation", createTableReservationSQL, createTableReservationRowSQL, []string{"id", "diner_name", "diner_phone", "party_size", "restaurant_id", "seating_area", "seating_time", "special_requests", "status"}, []any{nil, domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.PartySize), domains.Val(a.RestaurantID), domains.Val(a.SeatingArea), domains.Val(a.SeatingTime), domains.Val(a.SpecialRequests), "pending"})
 }
 
 // CreateTakeoutOrderArgs holds the arguments of create_takeout_order.
@@ -276,7 +276,7 @@ type CreateTakeoutOrderArgs struct {
 	RestaurantID *string `json:"restaurant_id,omitempty"`
 }
 
-const createTakeoutOrderSQL = "INSERT INTO \"takeout_order\" (\"id\", \"currency\", \"diner_name\", \"diner_phone\", \"menu_item_id\", \"pickup_time\", \"quantity\", \"restaurant_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createTakeoutOrderSQL = "INSERT INTO \"takeout_order\" (\"id\", \"currency\", \"diner_name\", \"diner_phone\", \"menu_item_id\", \"pickup_time\", \"quantity\", \"restaurant_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createTakeoutOrderRowSQL = "SELECT \"id\", \"created_at\", \"currency\", \"diner_name\", \"diner_phone\", \"menu_item_id\", \"pickup_time\", \"quantity\", \"reason\", \"restaurant_id\", \"status\", \"total\" FROM \"takeout_order\" WHERE \"id\" = ?1"
 
@@ -286,7 +286,7 @@ func createTakeoutOrder(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "takeout_order", createTakeoutOrderSQL, createTakeoutOrderRowSQL, []string{"id", "currency", "diner_name", "diner_phone", "menu_item_id", "pickup_time", "quantity", "restaurant_id"}, []any{nil, domains.Val(a.Currency), domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.MenuItemID), domains.Val(a.PickupTime), domains.Val(a.Quantity), domains.Val(a.RestaurantID)})
+	return domain.Insert(ctx, db, "takeout_order", createTakeoutOrderSQL, createTakeoutOrderRowSQL, []string{"id", "currency", "diner_name", "diner_phone", "menu_item_id", "pickup_time", "quantity", "restaurant_id", "status"}, []any{nil, domains.Val(a.Currency), domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.MenuItemID), domains.Val(a.PickupTime), domains.Val(a.Quantity), domains.Val(a.RestaurantID), "placed"})
 }
 
 // DeleteMenuItemArgs holds the arguments of delete_menu_item.

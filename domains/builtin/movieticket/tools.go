@@ -183,7 +183,7 @@ type CreateMovieTicketArgs struct {
 	ShowtimeID *string `json:"showtime_id,omitempty"`
 }
 
-const createMovieTicketSQL = "INSERT INTO \"movie_ticket\" (\"id\", \"admission_type\", \"moviegoer_email\", \"moviegoer_name\", \"seat_label\", \"showtime_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createMovieTicketSQL = "INSERT INTO \"movie_ticket\" (\"id\", \"admission_type\", \"moviegoer_email\", \"moviegoer_name\", \"seat_label\", \"showtime_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createMovieTicketRowSQL = "SELECT \"id\", \"admission_type\", \"created_at\", \"moviegoer_email\", \"moviegoer_name\", \"price_paid\", \"seat_label\", \"showtime_id\", \"status\" FROM \"movie_ticket\" WHERE \"id\" = ?1"
 
@@ -193,7 +193,7 @@ func createMovieTicket(ctx context.Context, db domains.DBTX, args json.RawMessag
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "movie_ticket", createMovieTicketSQL, createMovieTicketRowSQL, []string{"id", "admission_type", "moviegoer_email", "moviegoer_name", "seat_label", "showtime_id"}, []any{nil, domains.Val(a.AdmissionType), domains.Val(a.MoviegoerEmail), domains.Val(a.MoviegoerName), domains.Val(a.SeatLabel), domains.Val(a.ShowtimeID)})
+	return domain.Insert(ctx, db, "movie_ticket", createMovieTicketSQL, createMovieTicketRowSQL, []string{"id", "admission_type", "moviegoer_email", "moviegoer_name", "seat_label", "showtime_id", "status"}, []any{nil, domains.Val(a.AdmissionType), domains.Val(a.MoviegoerEmail), domains.Val(a.MoviegoerName), domains.Val(a.SeatLabel), domains.Val(a.ShowtimeID), "reserved"})
 }
 
 // CreateShowtimeArgs holds the arguments of create_showtime.
@@ -216,7 +216,7 @@ type CreateShowtimeArgs struct {
 	TicketPrice *float64 `json:"ticket_price,omitempty"`
 }
 
-const createShowtimeSQL = "INSERT INTO \"showtime\" (\"id\", \"currency\", \"movie_id\", \"projection_format\", \"screen_number\", \"seats_remaining\", \"starts_at\", \"theater_id\", \"ticket_price\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+const createShowtimeSQL = "INSERT INTO \"showtime\" (\"id\", \"currency\", \"movie_id\", \"projection_format\", \"screen_number\", \"seats_remaining\", \"starts_at\", \"theater_id\", \"ticket_price\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 
 const createShowtimeRowSQL = "SELECT \"id\", \"currency\", \"movie_id\", \"projection_format\", \"reason\", \"screen_number\", \"seats_remaining\", \"starts_at\", \"status\", \"theater_id\", \"ticket_price\" FROM \"showtime\" WHERE \"id\" = ?1"
 
@@ -226,7 +226,7 @@ func createShowtime(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "showtime", createShowtimeSQL, createShowtimeRowSQL, []string{"id", "currency", "movie_id", "projection_format", "screen_number", "seats_remaining", "starts_at", "theater_id", "ticket_price"}, []any{nil, domains.Val(a.Currency), domains.Val(a.MovieID), domains.Val(a.ProjectionFormat), domains.Val(a.ScreenNumber), domains.Val(a.SeatsRemaining), domains.Val(a.StartsAt), domains.Val(a.TheaterID), domains.Val(a.TicketPrice)})
+	return domain.Insert(ctx, db, "showtime", createShowtimeSQL, createShowtimeRowSQL, []string{"id", "currency", "movie_id", "projection_format", "screen_number", "seats_remaining", "starts_at", "theater_id", "ticket_price", "status"}, []any{nil, domains.Val(a.Currency), domains.Val(a.MovieID), domains.Val(a.ProjectionFormat), domains.Val(a.ScreenNumber), domains.Val(a.SeatsRemaining), domains.Val(a.StartsAt), domains.Val(a.TheaterID), domains.Val(a.TicketPrice), "scheduled"})
 }
 
 // CreateTheaterArgs holds the arguments of create_theater.

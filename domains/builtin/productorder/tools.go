@@ -128,7 +128,7 @@ type CreateOrderArgs struct {
 	ShopperID *string `json:"shopper_id,omitempty"`
 }
 
-const createOrderSQL = "INSERT INTO \"order\" (\"id\", \"currency\", \"product_id\", \"quantity\", \"shipping_method\", \"shopper_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createOrderSQL = "INSERT INTO \"order\" (\"id\", \"currency\", \"product_id\", \"quantity\", \"shipping_method\", \"shopper_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createOrderRowSQL = "SELECT \"id\", \"created_at\", \"currency\", \"order_total\", \"product_id\", \"quantity\", \"reason\", \"shipping_method\", \"shopper_id\", \"status\", \"unit_price\" FROM \"order\" WHERE \"id\" = ?1"
 
@@ -138,7 +138,7 @@ func createOrder(ctx context.Context, db domains.DBTX, args json.RawMessage) (an
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "order", createOrderSQL, createOrderRowSQL, []string{"id", "currency", "product_id", "quantity", "shipping_method", "shopper_id"}, []any{nil, domains.Val(a.Currency), domains.Val(a.ProductID), domains.Val(a.Quantity), domains.Val(a.ShippingMethod), domains.Val(a.ShopperID)})
+	return domain.Insert(ctx, db, "order", createOrderSQL, createOrderRowSQL, []string{"id", "currency", "product_id", "quantity", "shipping_method", "shopper_id", "status"}, []any{nil, domains.Val(a.Currency), domains.Val(a.ProductID), domains.Val(a.Quantity), domains.Val(a.ShippingMethod), domains.Val(a.ShopperID), "pending"})
 }
 
 // CreateProductArgs holds the arguments of create_product.

@@ -180,7 +180,7 @@ type CreateDriverArgs struct {
 	Phone *string `json:"phone,omitempty"`
 }
 
-const createDriverSQL = "INSERT INTO \"driver\" (\"id\", \"city\", \"first_name\", \"is_online\", \"last_name\", \"license_number\", \"phone\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createDriverSQL = "INSERT INTO \"driver\" (\"id\", \"city\", \"first_name\", \"is_online\", \"last_name\", \"license_number\", \"phone\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createDriverRowSQL = "SELECT \"id\", \"city\", \"driver_rating\", \"first_name\", \"is_online\", \"last_name\", \"license_number\", \"phone\", \"reason\", \"status\" FROM \"driver\" WHERE \"id\" = ?1"
 
@@ -190,7 +190,7 @@ func createDriver(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "driver", createDriverSQL, createDriverRowSQL, []string{"id", "city", "first_name", "is_online", "last_name", "license_number", "phone"}, []any{nil, domains.Val(a.City), domains.Val(a.FirstName), domains.Val(a.IsOnline), domains.Val(a.LastName), domains.Val(a.LicenseNumber), domains.Val(a.Phone)})
+	return domain.Insert(ctx, db, "driver", createDriverSQL, createDriverRowSQL, []string{"id", "city", "first_name", "is_online", "last_name", "license_number", "phone", "status"}, []any{nil, domains.Val(a.City), domains.Val(a.FirstName), domains.Val(a.IsOnline), domains.Val(a.LastName), domains.Val(a.LicenseNumber), domains.Val(a.Phone), "pending_review"})
 }
 
 // CreateRideArgs holds the arguments of create_ride.
@@ -209,7 +209,7 @@ type CreateRideArgs struct {
 	VehicleID *string `json:"vehicle_id,omitempty"`
 }
 
-const createRideSQL = "INSERT INTO \"ride\" (\"id\", \"driver_id\", \"dropoff_address\", \"pickup_address\", \"ride_tier\", \"rider_id\", \"vehicle_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createRideSQL = "INSERT INTO \"ride\" (\"id\", \"driver_id\", \"dropoff_address\", \"pickup_address\", \"ride_tier\", \"rider_id\", \"vehicle_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createRideRowSQL = "SELECT \"id\", \"created_at\", \"distance_km\", \"driver_id\", \"dropoff_address\", \"fare\", \"pickup_address\", \"reason\", \"ride_tier\", \"rider_id\", \"status\", \"vehicle_id\" FROM \"ride\" WHERE \"id\" = ?1"
 
@@ -219,7 +219,7 @@ func createRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "ride", createRideSQL, createRideRowSQL, []string{"id", "driver_id", "dropoff_address", "pickup_address", "ride_tier", "rider_id", "vehicle_id"}, []any{nil, domains.Val(a.DriverID), domains.Val(a.DropoffAddress), domains.Val(a.PickupAddress), domains.Val(a.RideTier), domains.Val(a.RiderID), domains.Val(a.VehicleID)})
+	return domain.Insert(ctx, db, "ride", createRideSQL, createRideRowSQL, []string{"id", "driver_id", "dropoff_address", "pickup_address", "ride_tier", "rider_id", "vehicle_id", "status"}, []any{nil, domains.Val(a.DriverID), domains.Val(a.DropoffAddress), domains.Val(a.PickupAddress), domains.Val(a.RideTier), domains.Val(a.RiderID), domains.Val(a.VehicleID), "requested"})
 }
 
 // CreateRiderArgs holds the arguments of create_rider.

@@ -250,7 +250,7 @@ type CreateStayArgs struct {
 	RoomID *string `json:"room_id,omitempty"`
 }
 
-const createStaySQL = "INSERT INTO \"stay\" (\"id\", \"adults\", \"arrival_date\", \"children\", \"departure_date\", \"guest_id\", \"hotel_id\", \"room_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createStaySQL = "INSERT INTO \"stay\" (\"id\", \"adults\", \"arrival_date\", \"children\", \"departure_date\", \"guest_id\", \"hotel_id\", \"room_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createStayRowSQL = "SELECT \"id\", \"adults\", \"arrival_date\", \"children\", \"created_at\", \"departure_date\", \"guest_id\", \"hotel_id\", \"reason\", \"room_id\", \"status\", \"total_price\" FROM \"stay\" WHERE \"id\" = ?1"
 
@@ -260,7 +260,7 @@ func createStay(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "stay", createStaySQL, createStayRowSQL, []string{"id", "adults", "arrival_date", "children", "departure_date", "guest_id", "hotel_id", "room_id"}, []any{nil, domains.Val(a.Adults), domains.Val(a.ArrivalDate), domains.Val(a.Children), domains.Val(a.DepartureDate), domains.Val(a.GuestID), domains.Val(a.HotelID), domains.Val(a.RoomID)})
+	return domain.Insert(ctx, db, "stay", createStaySQL, createStayRowSQL, []string{"id", "adults", "arrival_date", "children", "departure_date", "guest_id", "hotel_id", "room_id", "status"}, []any{nil, domains.Val(a.Adults), domains.Val(a.ArrivalDate), domains.Val(a.Children), domains.Val(a.DepartureDate), domains.Val(a.GuestID), domains.Val(a.HotelID), domains.Val(a.RoomID), "booked"})
 }
 
 // GetGuestArgs holds the arguments of get_guest.

@@ -85,7 +85,7 @@ type BookReservationArgs struct {
 	UserID *string `json:"user_id,omitempty"`
 }
 
-const bookReservationSQL = "INSERT INTO \"reservation\" (\"id\", \"cabin\", \"destination\", \"flight_type\", \"flights\", \"insurance\", \"nonfree_baggages\", \"origin\", \"passengers\", \"payment_methods\", \"total_baggages\", \"user_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+const bookReservationSQL = "INSERT INTO \"reservation\" (\"id\", \"cabin\", \"destination\", \"flight_type\", \"flights\", \"insurance\", \"nonfree_baggages\", \"origin\", \"passengers\", \"payment_methods\", \"total_baggages\", \"user_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
 
 const bookReservationRowSQL = "SELECT \"id\", \"cabin\", \"destination\", \"flight_type\", \"flights\", \"insurance\", \"nonfree_baggages\", \"origin\", \"passengers\", \"payment_id\", \"payment_methods\", \"status\", \"total_baggages\", \"user_id\" FROM \"reservation\" WHERE \"id\" = ?1"
 
@@ -95,7 +95,7 @@ func bookReservation(ctx context.Context, db domains.DBTX, args json.RawMessage)
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "reservation", bookReservationSQL, bookReservationRowSQL, []string{"id", "cabin", "destination", "flight_type", "flights", "insurance", "nonfree_baggages", "origin", "passengers", "payment_methods", "total_baggages", "user_id"}, []any{nil, domains.Val(a.Cabin), domains.Val(a.Destination), domains.Val(a.FlightType), domains.JSONText(a.Flights), domains.Val(a.Insurance), domains.Val(a.NonfreeBaggages), domains.Val(a.Origin), domains.JSONText(a.Passengers), domains.JSONText(a.PaymentMethods), domains.Val(a.TotalBaggages), domains.Val(a.UserID)})
+	return domain.Insert(ctx, db, "reservation", bookReservationSQL, bookReservationRowSQL, []string{"id", "cabin", "destination", "flight_type", "flights", "insurance", "nonfree_baggages", "origin", "passengers", "payment_methods", "total_baggages", "user_id", "status"}, []any{nil, domains.Val(a.Cabin), domains.Val(a.Destination), domains.Val(a.FlightType), domains.JSONText(a.Flights), domains.Val(a.Insurance), domains.Val(a.NonfreeBaggages), domains.Val(a.Origin), domains.JSONText(a.Passengers), domains.JSONText(a.PaymentMethods), domains.Val(a.TotalBaggages), domains.Val(a.UserID), "pending"})
 }
 
 // CalculateArgs holds the arguments of calculate.

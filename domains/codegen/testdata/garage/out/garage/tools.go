@@ -175,7 +175,7 @@ type OpenRepairArgs struct {
 	Estimate    *float64 `json:"estimate,omitempty"`
 }
 
-const openRepairSQL = "INSERT INTO \"repair\" (\"id\", \"car_id\", \"description\", \"estimate\") VALUES (?1, ?2, ?3, ?4)"
+const openRepairSQL = "INSERT INTO \"repair\" (\"id\", \"car_id\", \"description\", \"estimate\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5)"
 
 const openRepairRowSQL = "SELECT \"id\", \"car_id\", \"description\", \"estimate\", \"status\" FROM \"repair\" WHERE \"id\" = ?1"
 
@@ -185,7 +185,7 @@ func openRepair(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "repair", openRepairSQL, openRepairRowSQL, []string{"id", "car_id", "description", "estimate"}, []any{nil, domains.Val(a.CarID), domains.Val(a.Description), domains.Val(a.Estimate)})
+	return domain.Insert(ctx, db, "repair", openRepairSQL, openRepairRowSQL, []string{"id", "car_id", "description", "estimate", "status"}, []any{nil, domains.Val(a.CarID), domains.Val(a.Description), domains.Val(a.Estimate), "open"})
 }
 
 // RegisterCarArgs holds the arguments of register_car.
