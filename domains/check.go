@@ -29,6 +29,12 @@ type CheckReport struct {
 	InvalidAccepted int `json:"invalid_accepted"`
 	// InvalidRejected counts invalid arguments rejected with a message.
 	InvalidRejected int `json:"invalid_rejected"`
+	// LifecycleRules counts the lifecycle preconditions of the checked
+	// tools (their domains' StateRules).
+	LifecycleRules int `json:"lifecycle_rules"`
+	// RefusedByRule counts valid calls a lifecycle or reference rule
+	// refused (they are also tool errors).
+	RefusedByRule int `json:"refused_by_rule"`
 	// Problems describe the first internal errors, panics and accepted
 	// invalid calls.
 	Problems []string `json:"problems,omitempty"`
@@ -56,6 +62,11 @@ func Check(ctx context.Context, ds []*Domain, opt CheckOptions) (*CheckReport, e
 			return rep, err
 		}
 		rep.Domains++
+		for _, t := range d.Tools {
+			if d.StateRules[t.Name] != nil && !t.overridden {
+				rep.LifecycleRules++
+			}
+		}
 		db, err := d.NewDB(ctx, opt.Seed)
 		if err != nil {
 			return rep, fmt.Errorf("check %s: %w", d.Name, err)
@@ -96,6 +107,9 @@ func (r *CheckReport) count(err error, tool, args string) {
 		r.OK++
 	case IsToolError(err):
 		r.ToolErrors++
+		if IsRefused(err) {
+			r.RefusedByRule++
+		}
 	case errors.As(err, &pe):
 		r.Panics++
 		r.problem("%s panicked on %s: %v", tool, args, pe.Value)

@@ -78,6 +78,25 @@ type Domain struct {
 	// Loader, when set, fills a fresh database instead of the generated
 	// seed (e.g. real data such as tau-bench's airline JSON).
 	Loader func(ctx context.Context, db DBTX, seed int64) error
+	// StateRules are the lifecycle preconditions of generated tools, by
+	// tool name: the states a tool's entity must be in. Generated code
+	// fills them from the inferred lifecycles (model.json has the
+	// evidence); a hand-written file may refine them in its init, and an
+	// Override replaces the generated handler that checks them.
+	StateRules map[string]*StateRule
+}
+
+// StateRule is the precondition of one lifecycle tool: the row it acts
+// on must be in one of From; the tool then leaves it in To.
+type StateRule struct {
+	// Table and Column hold the entity's state.
+	Table, Column string
+	// From are the states the tool applies to.
+	From []string
+	// To is the state it leaves.
+	To string
+	// Done says what the tool does, as a past participle ("approved").
+	Done string
 }
 
 // AddRule attaches a business rule to a tool. A rule for a tool the
@@ -175,6 +194,9 @@ func (d *Domain) OpenAITools() []OpenAITool {
 // an internal error.
 type ToolError struct {
 	Msg string
+	// Refused marks a call a lifecycle or reference rule refused (the
+	// entity is in the wrong state, other rows still reference it).
+	Refused bool
 }
 
 func (e *ToolError) Error() string { return e.Msg }
@@ -182,6 +204,13 @@ func (e *ToolError) Error() string { return e.Msg }
 // Errorf makes a *ToolError.
 func Errorf(format string, args ...any) *ToolError {
 	return &ToolError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// IsRefused reports whether err is (or wraps) a *ToolError a lifecycle
+// or reference rule raised.
+func IsRefused(err error) bool {
+	var te *ToolError
+	return errors.As(err, &te) && te.Refused
 }
 
 // IsToolError reports whether err is (or wraps) a *ToolError.

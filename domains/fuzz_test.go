@@ -32,8 +32,8 @@ var fuzzTools = []fuzzTool{
 	{"create_patient", `{"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1815-12-10", "allergies": ["penicillin"], "email": "ada@example.com", "blood_type": "O-"}`},
 	{"create_appointment", `{"patient_id": "patient_0001", "doctor_id": "doctor_0001", "starts_at": "2026-03-01T09:30:00Z", "duration_minutes": 30, "visit_reason": "cough"}`},
 	{"update_patient", `{"patient_id": "patient_0002", "phone": "555", "allergies": [], "insurance_number": "X1"}`},
-	{"cancel_appointment", `{"appointment_id": "appointment_0003", "reason": "better"}`},
-	{"delete_menu_item", `{"menu_item_id": "menu_item_0004"}`},
+	{"cancel_appointment", `{"appointment_id": "appointment_0002", "reason": "better"}`},
+	{"delete_menu_item", `{"menu_item_id": "menu_item_0005"}`},
 	{"create_menu_item", `{"restaurant_id": "restaurant_0001", "name": "Soup", "price": 4.5, "course": "starter"}`},
 	{"list_books", `{"q": "the", "publication_year": 2001, "limit": 7}`},
 }

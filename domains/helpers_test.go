@@ -234,7 +234,7 @@ func userChanges(a, b Dump) []string {
 // and generated handlers as d, for tests that add rules or overrides
 // without touching the shared default world.
 func copyDomain(d *domains.Domain, name string) *domains.Domain {
-	c := &domains.Domain{Name: name, Description: d.Description, Model: d.Model, SchemaSQL: d.SchemaSQL, Loader: d.Loader}
+	c := &domains.Domain{Name: name, Description: d.Description, Model: d.Model, SchemaSQL: d.SchemaSQL, Loader: d.Loader, StateRules: d.StateRules}
 	for _, t := range d.Tools {
 		c.Tools = append(c.Tools, &domains.Tool{Name: t.Name, Description: t.Description, Parameters: t.Parameters, Handler: t.Handler})
 	}

@@ -182,6 +182,20 @@ func (d *Domain) DeleteRow(ctx context.Context, db DBTX, table, del string, args
 	if len(args) == 0 || args[0] == nil {
 		return nil, Errorf("missing the %s id", table)
 	}
+	if t := d.Table(table); t != nil && len(t.Referrers) > 0 {
+		// Rows referencing the deleted one follow their reference rules.
+		ids, err := queryIDs(ctx, db, del+` RETURNING "id"`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("delete %s: %w", table, err)
+		}
+		if len(ids) == 0 {
+			return nil, Errorf("%s %v not found", table, args[0])
+		}
+		if err := d.deleted(ctx, db, table, ids); err != nil {
+			return nil, err
+		}
+		return map[string]any{"deleted": true, "id": args[0]}, nil
+	}
 	res, err := db.ExecContext(ctx, del, args...)
 	if err != nil {
 		return nil, fmt.Errorf("delete %s: %w", table, err)
@@ -202,11 +216,23 @@ func (d *Domain) DeleteWhere(ctx context.Context, db DBTX, table, del string, ar
 	if !given {
 		return nil, Errorf("give at least one filter to delete %s records", table)
 	}
-	res, err := db.ExecContext(ctx, del, args...)
-	if err != nil {
-		return nil, fmt.Errorf("delete %s: %w", table, err)
+	var n int64
+	if t := d.Table(table); t != nil && len(t.Referrers) > 0 {
+		ids, err := queryIDs(ctx, db, del+` RETURNING "id"`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("delete %s: %w", table, err)
+		}
+		if err := d.deleted(ctx, db, table, ids); err != nil {
+			return nil, err
+		}
+		n = int64(len(ids))
+	} else {
+		res, err := db.ExecContext(ctx, del, args...)
+		if err != nil {
+			return nil, fmt.Errorf("delete %s: %w", table, err)
+		}
+		n, _ = res.RowsAffected()
 	}
-	n, _ := res.RowsAffected()
 	if n == 0 {
 		return nil, Errorf("no %s matches", table)
 	}

@@ -36,6 +36,17 @@ type Tool struct {
 	// Categories are the source's own category labels, when it has any.
 	// They are kept for scoring clusters, never used to form them.
 	Categories []string `json:"categories,omitempty"`
+	// Errors are the failures the source documents (an HTTP operation's
+	// 4xx responses), sorted by status: what preconditions the tool has.
+	Errors []Response `json:"errors,omitempty"`
+}
+
+// Response is one documented outcome of a tool.
+type Response struct {
+	// Status is the HTTP status code, e.g. "409".
+	Status string `json:"status"`
+	// Description is what the source says the outcome means.
+	Description string `json:"description,omitempty"`
 }
 
 // Source locates a tool in its input.

@@ -145,6 +145,8 @@ type view struct {
 	Domain      string
 	Description string
 	Tools       []*toolView
+	// Rules are the lifecycle preconditions, one Go line each.
+	Rules []string
 }
 
 type toolView struct {
@@ -187,6 +189,7 @@ func generateDomain(req Request, d Domain, pkg string, m *schema.Model) ([]File,
 		}
 		v.Tools = append(v.Tools, tv)
 	}
+	v.Rules = stateRules(m)
 	code, err := render(domainTmpl, v)
 	if err != nil {
 		return nil, err
@@ -200,6 +203,23 @@ func generateDomain(req Request, d Domain, pkg string, m *schema.Model) ([]File,
 		{Path: pkg + "/schema.sql", Content: []byte(m.DDL())},
 		{Path: pkg + "/tools.go", Content: code},
 	}, nil
+}
+
+// stateRules renders the model's lifecycle transitions as the entries
+// of a domains.StateRule map, sorted by tool.
+func stateRules(m *schema.Model) []string {
+	var out []string
+	for _, t := range m.Tables {
+		if t.Lifecycle == nil {
+			continue
+		}
+		for _, tr := range t.Lifecycle.Transitions {
+			out = append(out, fmt.Sprintf("%q: {Table: %q, Column: %q, From: %s, To: %q, Done: %q},",
+				tr.Tool, t.Name, t.Lifecycle.Column, goStrings(tr.From), tr.To, tr.Done))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // render executes a template and gofmt's the result.

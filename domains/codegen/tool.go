@@ -237,6 +237,9 @@ func toolCode(m *schema.Model, op *schema.Op, t *tools.Tool, funcs map[string]bo
 			vals = append(vals, bind(f))
 			where += fmt.Sprintf(" AND (?%d IS NULL OR %s = ?%d)", len(names), q(f.Column), len(names))
 		}
+		if table.Lifecycle.Transition(op.Tool) != nil {
+			fmt.Fprintf(&body, "if err := domain.Guard(ctx, db, %s, %s); err != nil {\nreturn nil, err\n}\n", strconv.Quote(op.Tool), keyBind)
+		}
 		tv.SQL = append(tv.SQL,
 			sqlConst{constName("SQL"), fmt.Sprintf("UPDATE %s SET %s WHERE %s", q(table.Name), strings.Join(sets, ", "), where)},
 			sqlConst{constName("RowSQL"), sel + ` WHERE "id" = ?1`})

@@ -202,34 +202,90 @@ func (b *builder) state(op *Op, s *shape) {
 		return
 	}
 	t := b.table(s.entity)
-	col := statusColumn(t)
+	col := statusColumn(t, s.action)
 	if col == nil {
-		t.addColumn("status", &tools.Schema{Type: "string"})
-		col = t.cols["status"]
+		name := "status"
+		if c := t.cols[name]; c != nil {
+			// A "status" that cannot hold states (a number, a code) keeps
+			// its meaning; the lifecycle gets its own column.
+			name = "lifecycle_status"
+		}
+		if t.cols[name] == nil {
+			t.cols[name] = &Column{Name: name, Key: name, Type: TypeText, JSONType: "string"}
+		}
+		col = t.cols[name]
 	}
 	t.used[col.Name]++
 	op.Sets = append(op.Sets, &Set{Column: col.Name, Value: stateValue(col, s.action)})
 }
 
-// statusColumn finds the column that holds an entity's state.
-func statusColumn(t *tableBuilder) *Column {
-	for _, n := range []string{"status", "state"} {
-		if c := t.cols[n]; c != nil && c.JSONType == "string" {
-			return c
-		}
-	}
+// statusColumn finds the column that holds an entity's state for an
+// action: "status", "state", "*_status" or "*_state", as text. A column
+// with a closed set of values must have a value the action leads to, or
+// one of the usual lifecycle states; a "state" without one is taken for
+// a place (a US state), never a lifecycle.
+func statusColumn(t *tableBuilder, action string) *Column {
 	names := make([]string, 0, len(t.cols))
 	for n := range t.cols {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var cands []string
+	for _, n := range []string{"status", "state", "lifecycle_status"} {
+		if t.cols[n] != nil {
+			cands = append(cands, n)
+		}
+	}
 	for _, n := range names {
-		if c := t.cols[n]; (strings.HasSuffix(n, "_status") || strings.HasSuffix(n, "_state")) && c.JSONType == "string" {
+		if strings.HasSuffix(n, "_status") && n != "lifecycle_status" || strings.HasSuffix(n, "_state") {
+			cands = append(cands, n)
+		}
+	}
+	for _, n := range cands {
+		c := t.cols[n]
+		if c.JSONType != "string" || c.PK || c.Ref != "" {
+			continue
+		}
+		isStatus := n == "status" || n == "lifecycle_status" || strings.HasSuffix(n, "_status")
+		if len(c.Enum) == 0 && isStatus || len(c.Enum) > 0 && fitsLifecycle(c, action) {
 			return c
 		}
 	}
 	return nil
 }
+
+// fitsLifecycle reports whether a column's closed set of values looks
+// like lifecycle states for an action: it has the state the action
+// leads to, or a usual lifecycle state.
+func fitsLifecycle(c *Column, action string) bool {
+	want := actionStates[action]
+	stem := strings.TrimSuffix(strings.TrimSuffix(action, "e"), "_")
+	for _, e := range c.Enum {
+		v, ok := e.(string)
+		if !ok {
+			continue
+		}
+		l := strings.ToLower(v)
+		if l == want || strings.HasPrefix(l, stem) || lifecycleStates[l] {
+			return true
+		}
+	}
+	return false
+}
+
+// lifecycleStates are values that, in a column's enum, mark it as a
+// lifecycle (besides what actions lead to).
+var lifecycleStates = func() map[string]bool {
+	m := wordSet("pending", "requested", "held", "reserved", "placed", "booked", "scheduled", "draft", "new",
+		"open", "active", "inactive", "in_progress", "processing", "paid", "unpaid", "waiting", "queued", "running")
+	for _, s := range actionStates {
+		m[s] = true
+	}
+	for s := range terminalWords {
+		m[s] = true
+	}
+	return m
+}()
 
 // stateValue picks the state an action leaves: the column's enum value
 // that best matches, else the action's past tense.

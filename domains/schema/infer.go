@@ -141,6 +141,8 @@ func Infer(domain string, ts []*tools.Tool, opt Options) *Model {
 		b.state(m.Ops[i], s)
 	}
 	m.Tables = b.finish(opt.Rows)
+	inferLifecycles(m, shapes)
+	inferReferences(m, shapes)
 	return m
 }
 

@@ -57,6 +57,86 @@ type Table struct {
 	Columns []*Column `json:"columns"`
 	// Rows is how many rows seeding creates.
 	Rows int `json:"rows"`
+	// Lifecycle is the entity's state machine, when its tools move it
+	// between states (confirm, cancel, refund, ...).
+	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
+	// Referrers are the references to this table from other tables'
+	// columns, each with what deleting a referenced row does to the rows
+	// that reference it. Sorted by table, then column.
+	Referrers []*Reference `json:"referrers,omitempty"`
+}
+
+// Lifecycle is the state machine of an entity: the column holding its
+// state, the states, and which tool moves it from which states to which.
+type Lifecycle struct {
+	// Column holds the state.
+	Column string `json:"column"`
+	// States are the column's values, in the order the spec lists them.
+	States []string `json:"states"`
+	// Initial is the state a new entity starts in.
+	Initial string `json:"initial,omitempty"`
+	// Terminal are the states no tool moves the entity out of.
+	Terminal []string `json:"terminal,omitempty"`
+	// Transitions, sorted by tool.
+	Transitions []*Transition `json:"transitions"`
+}
+
+// Transition is what one tool does to an entity's state.
+type Transition struct {
+	// Tool is the tool's name.
+	Tool string `json:"tool"`
+	// From are the states the entity must be in for the tool to apply.
+	From []string `json:"from"`
+	// To is the state the tool leaves it in.
+	To string `json:"to"`
+	// Done says what the tool does in an agent's words, as a past
+	// participle: "approved", "checked in".
+	Done string `json:"done"`
+	// Evidence says where From came from: "description" (the tool's
+	// description names the states), "errors" (its documented failures
+	// do) or "verb" (what the verb means, over the states' order).
+	Evidence string `json:"evidence"`
+}
+
+// Transition returns the transition of the given tool, or nil.
+func (l *Lifecycle) Transition(tool string) *Transition {
+	if l == nil {
+		return nil
+	}
+	for _, t := range l.Transitions {
+		if t.Tool == tool {
+			return t
+		}
+	}
+	return nil
+}
+
+// OnDelete is what deleting a referenced row does to the rows that
+// reference it.
+type OnDelete string
+
+// The reference rules.
+const (
+	// Restrict refuses the delete while rows reference the row.
+	Restrict OnDelete = "restrict"
+	// Cascade deletes the referencing rows too.
+	Cascade OnDelete = "cascade"
+	// SetNull empties the referencing column.
+	SetNull OnDelete = "set_null"
+)
+
+// Reference is one column of a table that references another table.
+type Reference struct {
+	// Table and Column are the referencing table and its column.
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	// OnDelete is the rule a delete of the referenced row follows.
+	OnDelete OnDelete `json:"on_delete"`
+	// Why says what chose the rule: "spec" (a delete tool says so),
+	// "owned" (the referencing table nests under the referenced one in
+	// the tools' paths), "required" (the tools always set the column)
+	// or "optional".
+	Why string `json:"why"`
 }
 
 // Column is one column of a table.

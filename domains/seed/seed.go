@@ -54,6 +54,9 @@ func Generate(m *schema.Model, seed int64) []Rows {
 					}
 				default:
 					vals[i] = clip(c, value(f, t, c))
+					if t.Lifecycle != nil && c.Name == t.Lifecycle.Column && len(t.Lifecycle.States) > 0 {
+						vals[i] = lifecycleState(t.Lifecycle, n)
+					}
 				}
 			}
 			keys = append(keys, vals[0])

@@ -80,6 +80,9 @@ type Stats struct {
 	Degenerate int `json:"degenerate"`
 	Duplicate  int `json:"duplicate"`
 	Unverified int `json:"unverified"`
+	// Refused counts walks a lifecycle or reference rule stopped (also
+	// in Failed); candidates are chosen so it stays zero.
+	Refused int `json:"refused,omitempty"`
 }
 
 // Sampler draws tasks in one domain.
@@ -245,6 +248,9 @@ func (s *Sampler) one(ctx context.Context) (*Task, error) {
 		if err != nil {
 			if domains.IsToolError(err) {
 				s.stats.Failed++
+				if domains.IsRefused(err) {
+					s.stats.Refused++
+				}
 				return nil, nil
 			}
 			return nil, fmt.Errorf("sample %s: %w", op.Tool, err)
@@ -304,6 +310,11 @@ func (s *Sampler) arguments(ctx context.Context, db *sql.DB, gen *domains.ArgGen
 		switch {
 		case a.Role == schema.RoleKey && op.Kind != schema.Create:
 			if cur != nil && cur.table == op.Table {
+				// A step whose entity is in a state the tool does not
+				// apply to ends the walk: the call would be refused.
+				if ok, err := s.applies(ctx, db, op, cur.id); !ok || err != nil {
+					return nil, nil, "", false, err
+				}
 				args[a.Name] = cur.id
 				target = cur
 			}
@@ -320,7 +331,7 @@ func (s *Sampler) arguments(ctx context.Context, db *sql.DB, gen *domains.ArgGen
 		if key == "" {
 			return nil, nil, "", false, nil
 		}
-		row, err := s.randomRow(ctx, db, table)
+		row, err := s.randomRowFor(ctx, db, op, table)
 		if err != nil || row == nil {
 			return nil, nil, "", false, err
 		}
@@ -539,6 +550,61 @@ func (s *Sampler) randomRow(ctx context.Context, db *sql.DB, t *schema.Table) (m
 		return nil, nil
 	}
 	return s.queryRow(ctx, db, t, `ORDER BY "id" LIMIT 1 OFFSET ?`, s.rng.IntN(n))
+}
+
+// allowed is the SQL condition on op's table that rows op can act on
+// meet, or "": for a tool with a lifecycle rule, a state the rule
+// allows; for a delete, no row referencing it through a restrict rule.
+func (s *Sampler) allowed(op *schema.Op, t *schema.Table) (string, []any) {
+	var conds []string
+	var args []any
+	if r := s.d.StateRules[op.Tool]; r != nil && r.Table == t.Name && len(r.From) > 0 {
+		conds = append(conds, schema.Quote(r.Column)+" IN (?"+strings.Repeat(", ?", len(r.From)-1)+")")
+		for _, f := range r.From {
+			args = append(args, f)
+		}
+	}
+	if op.Kind == schema.Delete {
+		for _, ref := range t.Referrers {
+			if ref.OnDelete == schema.Restrict {
+				conds = append(conds, fmt.Sprintf(`NOT EXISTS (SELECT 1 FROM %s AS r WHERE r.%s = %s."id")`,
+					schema.Quote(ref.Table), schema.Quote(ref.Column), schema.Quote(t.Name)))
+			}
+		}
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// randomRowFor picks a random row op can act on without a rule refusing
+// the call.
+func (s *Sampler) randomRowFor(ctx context.Context, db *sql.DB, op *schema.Op, t *schema.Table) (map[string]any, error) {
+	cond, args := s.allowed(op, t)
+	if cond == "" {
+		return s.randomRow(ctx, db, t)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+schema.Quote(t.Name)+` WHERE `+cond, args...).Scan(&n); err != nil {
+		return nil, fmt.Errorf("sample %s: %w", t.Name, err)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return s.queryRow(ctx, db, t, `WHERE `+cond+` ORDER BY "id" LIMIT 1 OFFSET ?`, append(args, s.rng.IntN(n))...)
+}
+
+// applies reports whether op can act on row id of its table without a
+// rule refusing the call.
+func (s *Sampler) applies(ctx context.Context, db *sql.DB, op *schema.Op, id any) (bool, error) {
+	t := s.d.Table(op.Table)
+	cond, args := s.allowed(op, t)
+	if cond == "" {
+		return true, nil
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+schema.Quote(t.Name)+` WHERE "id" = ? AND `+cond, append([]any{id}, args...)...).Scan(&n); err != nil {
+		return false, fmt.Errorf("sample %s: %w", t.Name, err)
+	}
+	return n > 0, nil
 }
 
 // queryRow reads the first row of t the clause selects, or nil.

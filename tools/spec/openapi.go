@@ -209,9 +209,19 @@ func fromOperation(item *openapi3.PathItem, method, path string, op *openapi3.Op
 		}
 	}
 	var result *tools.Schema
+	var errs []tools.Response
 	if op.Responses != nil {
 		codes := op.Responses.Keys()
 		sort.Strings(codes)
+		for _, code := range codes {
+			if rr := op.Responses.Value(code); strings.HasPrefix(code, "4") && rr != nil && rr.Value != nil {
+				d := ""
+				if rr.Value.Description != nil {
+					d = clip(strings.TrimSpace(*rr.Value.Description))
+				}
+				errs = append(errs, tools.Response{Status: code, Description: d})
+			}
+		}
 		for _, code := range append(codes, "default") {
 			if !strings.HasPrefix(code, "2") && code != "default" {
 				continue
@@ -247,6 +257,7 @@ func fromOperation(item *openapi3.PathItem, method, path string, op *openapi3.Op
 		Result:       result,
 		Method:       method,
 		Path:         path,
+		Errors:       errs,
 	}, nil
 }
 

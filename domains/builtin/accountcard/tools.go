@@ -29,6 +29,22 @@ var domain = &domains.Domain{
 	Description: "tools about account, card, transfer, holder, approve.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"activate_card":    {Table: "card", Column: "status", From: []string{"ordered", "inactive"}, To: "active", Done: "activated"},
+	"approve_transfer": {Table: "transfer", Column: "status", From: []string{"pending"}, To: "approved", Done: "approved"},
+	"cancel_transfer":  {Table: "transfer", Column: "status", From: []string{"pending", "approved"}, To: "cancelled", Done: "cancelled"},
+	"close_account":    {Table: "account", Column: "status", From: []string{"open", "frozen"}, To: "closed", Done: "closed"},
+	"deactivate_card":  {Table: "card", Column: "status", From: []string{"active"}, To: "inactive", Done: "deactivated"},
+	"reopen_account":   {Table: "account", Column: "status", From: []string{"closed"}, To: "open", Done: "reopened"},
 }
 
 func init() {
@@ -71,6 +87,9 @@ func activateCard(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "activate_card", domains.Val(a.CardID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "card", activateCardSQL, activateCardRowSQL, []string{"id", "status"}, []any{domains.Val(a.CardID), "active"})
 }
 
@@ -88,6 +107,9 @@ const approveTransferRowSQL = "SELECT \"id\", \"account_id\", \"amount\", \"bene
 func approveTransfer(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ApproveTransferArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "approve_transfer", domains.Val(a.TransferID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "transfer", approveTransferSQL, approveTransferRowSQL, []string{"id", "status"}, []any{domains.Val(a.TransferID), "approved"})
@@ -111,6 +133,9 @@ func cancelTransfer(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_transfer", domains.Val(a.TransferID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "transfer", cancelTransferSQL, cancelTransferRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.TransferID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -132,6 +157,9 @@ func closeAccount(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "close_account", domains.Val(a.AccountID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "account", closeAccountSQL, closeAccountRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.AccountID), domains.Val(a.Reason), "closed"})
 }
 
@@ -151,7 +179,7 @@ type CreateAccountArgs struct {
 	OverdraftLimit *float64 `json:"overdraft_limit,omitempty"`
 }
 
-const createAccountSQL = "INSERT INTO \"account\" (\"id\", \"account_holder_id\", \"account_type\", \"currency\", \"interest_rate\", \"nickname\", \"overdraft_limit\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createAccountSQL = "INSERT INTO \"account\" (\"id\", \"account_holder_id\", \"account_type\", \"currency\", \"interest_rate\", \"nickname\", \"overdraft_limit\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createAccountRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_type\", \"balance\", \"currency\", \"iban\", \"interest_rate\", \"nickname\", \"opened_on\", \"overdraft_limit\", \"reason\", \"status\" FROM \"account\" WHERE \"id\" = ?1"
 
@@ -161,7 +189,7 @@ func createAccount(ctx context.Context, db domains.DBTX, args json.RawMessage) (
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "account", createAccountSQL, createAccountRowSQL, []string{"id", "account_holder_id", "account_type", "currency", "interest_rate", "nickname", "overdraft_limit"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountType), domains.Val(a.Currency), domains.Val(a.InterestRate), domains.Val(a.Nickname), domains.Val(a.OverdraftLimit)})
+	return domain.Insert(ctx, db, "account", createAccountSQL, createAccountRowSQL, []string{"id", "account_holder_id", "account_type", "currency", "interest_rate", "nickname", "overdraft_limit", "status"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountType), domains.Val(a.Currency), domains.Val(a.InterestRate), domains.Val(a.Nickname), domains.Val(a.OverdraftLimit), "frozen"})
 }
 
 // CreateAccountHolderArgs holds the arguments of create_account_holder.
@@ -211,7 +239,7 @@ type CreateCardArgs struct {
 	DailySpendLimit *float64 `json:"daily_spend_limit,omitempty"`
 }
 
-const createCardSQL = "INSERT INTO \"card\" (\"id\", \"account_holder_id\", \"account_id\", \"card_type\", \"contactless_enabled\", \"daily_spend_limit\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createCardSQL = "INSERT INTO \"card\" (\"id\", \"account_holder_id\", \"account_id\", \"card_type\", \"contactless_enabled\", \"daily_spend_limit\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createCardRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_id\", \"card_type\", \"contactless_enabled\", \"daily_spend_limit\", \"expiry_month\", \"expiry_year\", \"last_four\", \"reason\", \"status\" FROM \"card\" WHERE \"id\" = ?1"
 
@@ -221,7 +249,7 @@ func createCard(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "card", createCardSQL, createCardRowSQL, []string{"id", "account_holder_id", "account_id", "card_type", "contactless_enabled", "daily_spend_limit"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountID), domains.Val(a.CardType), domains.Val(a.ContactlessEnabled), domains.Val(a.DailySpendLimit)})
+	return domain.Insert(ctx, db, "card", createCardSQL, createCardRowSQL, []string{"id", "account_holder_id", "account_id", "card_type", "contactless_enabled", "daily_spend_limit", "status"}, []any{nil, domains.Val(a.AccountHolderID), domains.Val(a.AccountID), domains.Val(a.CardType), domains.Val(a.ContactlessEnabled), domains.Val(a.DailySpendLimit), "ordered"})
 }
 
 // CreateTransferArgs holds the arguments of create_transfer.
@@ -242,7 +270,7 @@ type CreateTransferArgs struct {
 	PaymentReference *string `json:"payment_reference,omitempty"`
 }
 
-const createTransferSQL = "INSERT INTO \"transfer\" (\"id\", \"account_id\", \"amount\", \"beneficiary_iban\", \"beneficiary_name\", \"currency\", \"execution_date\", \"payment_reference\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createTransferSQL = "INSERT INTO \"transfer\" (\"id\", \"account_id\", \"amount\", \"beneficiary_iban\", \"beneficiary_name\", \"currency\", \"execution_date\", \"payment_reference\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createTransferRowSQL = "SELECT \"id\", \"account_id\", \"amount\", \"beneficiary_iban\", \"beneficiary_name\", \"created_at\", \"currency\", \"execution_date\", \"payment_reference\", \"reason\", \"status\" FROM \"transfer\" WHERE \"id\" = ?1"
 
@@ -252,7 +280,7 @@ func createTransfer(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "transfer", createTransferSQL, createTransferRowSQL, []string{"id", "account_id", "amount", "beneficiary_iban", "beneficiary_name", "currency", "execution_date", "payment_reference"}, []any{nil, domains.Val(a.AccountID), domains.Val(a.Amount), domains.Val(a.BeneficiaryIban), domains.Val(a.BeneficiaryName), domains.Val(a.Currency), domains.Val(a.ExecutionDate), domains.Val(a.PaymentReference)})
+	return domain.Insert(ctx, db, "transfer", createTransferSQL, createTransferRowSQL, []string{"id", "account_id", "amount", "beneficiary_iban", "beneficiary_name", "currency", "execution_date", "payment_reference", "status"}, []any{nil, domains.Val(a.AccountID), domains.Val(a.Amount), domains.Val(a.BeneficiaryIban), domains.Val(a.BeneficiaryName), domains.Val(a.Currency), domains.Val(a.ExecutionDate), domains.Val(a.PaymentReference), "pending"})
 }
 
 // DeactivateCardArgs holds the arguments of deactivate_card.
@@ -271,6 +299,9 @@ const deactivateCardRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_id
 func deactivateCard(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a DeactivateCardArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "deactivate_card", domains.Val(a.CardID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "card", deactivateCardSQL, deactivateCardRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.CardID), domains.Val(a.Reason), "inactive"})
@@ -456,6 +487,9 @@ const reopenAccountRowSQL = "SELECT \"id\", \"account_holder_id\", \"account_typ
 func reopenAccount(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ReopenAccountArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "reopen_account", domains.Val(a.AccountID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "account", reopenAccountSQL, reopenAccountRowSQL, []string{"id", "status"}, []any{domains.Val(a.AccountID), "open"})

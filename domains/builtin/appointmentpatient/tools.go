@@ -29,6 +29,20 @@ var domain = &domains.Domain{
 	Description: "tools about appointment, patient, doctor, prescription, complete.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_appointment":   {Table: "appointment", Column: "status", From: []string{"requested", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"check_in_appointment": {Table: "appointment", Column: "status", From: []string{"confirmed"}, To: "checked_in", Done: "checked in"},
+	"complete_appointment": {Table: "appointment", Column: "status", From: []string{"checked_in"}, To: "completed", Done: "completed"},
+	"confirm_appointment":  {Table: "appointment", Column: "status", From: []string{"requested"}, To: "confirmed", Done: "confirmed"},
 }
 
 func init() {
@@ -72,6 +86,9 @@ func cancelAppointment(ctx context.Context, db domains.DBTX, args json.RawMessag
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_appointment", domains.Val(a.AppointmentID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "appointment", cancelAppointmentSQL, cancelAppointmentRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.AppointmentID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -89,6 +106,9 @@ const checkInAppointmentRowSQL = "SELECT \"id\", \"clinical_notes\", \"created_a
 func checkInAppointment(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CheckInAppointmentArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "check_in_appointment", domains.Val(a.AppointmentID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "appointment", checkInAppointmentSQL, checkInAppointmentRowSQL, []string{"id", "status"}, []any{domains.Val(a.AppointmentID), "checked_in"})
@@ -112,6 +132,9 @@ func completeAppointment(ctx context.Context, db domains.DBTX, args json.RawMess
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "complete_appointment", domains.Val(a.AppointmentID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "appointment", completeAppointmentSQL, completeAppointmentRowSQL, []string{"id", "clinical_notes", "status"}, []any{domains.Val(a.AppointmentID), domains.Val(a.ClinicalNotes), "completed"})
 }
 
@@ -129,6 +152,9 @@ const confirmAppointmentRowSQL = "SELECT \"id\", \"clinical_notes\", \"created_a
 func confirmAppointment(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ConfirmAppointmentArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "confirm_appointment", domains.Val(a.AppointmentID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "appointment", confirmAppointmentSQL, confirmAppointmentRowSQL, []string{"id", "status"}, []any{domains.Val(a.AppointmentID), "confirmed"})
@@ -150,7 +176,7 @@ type CreateAppointmentArgs struct {
 	VisitReason *string `json:"visit_reason,omitempty"`
 }
 
-const createAppointmentSQL = "INSERT INTO \"appointment\" (\"id\", \"doctor_id\", \"duration_minutes\", \"exam_room\", \"patient_id\", \"starts_at\", \"visit_reason\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createAppointmentSQL = "INSERT INTO \"appointment\" (\"id\", \"doctor_id\", \"duration_minutes\", \"exam_room\", \"patient_id\", \"starts_at\", \"visit_reason\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createAppointmentRowSQL = "SELECT \"id\", \"clinical_notes\", \"created_at\", \"doctor_id\", \"duration_minutes\", \"exam_room\", \"patient_id\", \"reason\", \"starts_at\", \"status\", \"visit_reason\" FROM \"appointment\" WHERE \"id\" = ?1"
 
@@ -160,7 +186,7 @@ func createAppointment(ctx context.Context, db domains.DBTX, args json.RawMessag
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "appointment", createAppointmentSQL, createAppointmentRowSQL, []string{"id", "doctor_id", "duration_minutes", "exam_room", "patient_id", "starts_at", "visit_reason"}, []any{nil, domains.Val(a.DoctorID), domains.Val(a.DurationMinutes), domains.Val(a.ExamRoom), domains.Val(a.PatientID), domains.Val(a.StartsAt), domains.Val(a.VisitReason)})
+	return domain.Insert(ctx, db, "appointment", createAppointmentSQL, createAppointmentRowSQL, []string{"id", "doctor_id", "duration_minutes", "exam_room", "patient_id", "starts_at", "visit_reason", "status"}, []any{nil, domains.Val(a.DoctorID), domains.Val(a.DurationMinutes), domains.Val(a.ExamRoom), domains.Val(a.PatientID), domains.Val(a.StartsAt), domains.Val(a.VisitReason), "requested"})
 }
 
 // CreateDoctorArgs holds the arguments of create_doctor.

@@ -29,6 +29,20 @@ var domain = &domains.Domain{
 	Description: "tools about booking, passenger, bag, flight, refund.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_booking":   {Table: "booking", Column: "status", From: []string{"held", "confirmed", "checked_in"}, To: "cancelled", Done: "cancelled"},
+	"check_in_booking": {Table: "booking", Column: "status", From: []string{"confirmed"}, To: "checked_in", Done: "checked in"},
+	"confirm_booking":  {Table: "booking", Column: "status", From: []string{"held"}, To: "confirmed", Done: "confirmed"},
+	"refund_booking":   {Table: "booking", Column: "status", From: []string{"cancelled"}, To: "refunded", Done: "refunded"},
 }
 
 func init() {
@@ -72,6 +86,9 @@ func cancelBooking(ctx context.Context, db domains.DBTX, args json.RawMessage) (
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_booking", domains.Val(a.BookingID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "booking", cancelBookingSQL, cancelBookingRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.BookingID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -93,6 +110,9 @@ func checkInBooking(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "check_in_booking", domains.Val(a.BookingID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "booking", checkInBookingSQL, checkInBookingRowSQL, []string{"id", "seat_number", "status"}, []any{domains.Val(a.BookingID), domains.Val(a.SeatNumber), "checked_in"})
 }
 
@@ -110,6 +130,9 @@ const confirmBookingRowSQL = "SELECT \"id\", \"cabin_class\", \"created_at\", \"
 func confirmBooking(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ConfirmBookingArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "confirm_booking", domains.Val(a.BookingID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "booking", confirmBookingSQL, confirmBookingRowSQL, []string{"id", "status"}, []any{domains.Val(a.BookingID), "confirmed"})
@@ -160,7 +183,7 @@ type CreateBookingArgs struct {
 	SeatNumber *string `json:"seat_number,omitempty"`
 }
 
-const createBookingSQL = "INSERT INTO \"booking\" (\"id\", \"cabin_class\", \"currency\", \"flight_id\", \"passenger_id\", \"seat_number\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createBookingSQL = "INSERT INTO \"booking\" (\"id\", \"cabin_class\", \"currency\", \"flight_id\", \"passenger_id\", \"seat_number\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createBookingRowSQL = "SELECT \"id\", \"cabin_class\", \"created_at\", \"currency\", \"fare_paid\", \"flight_id\", \"passenger_id\", \"reason\", \"record_locator\", \"seat_number\", \"status\" FROM \"booking\" WHERE \"id\" = ?1"
 
@@ -170,7 +193,7 @@ func createBooking(ctx context.Context, db domains.DBTX, args json.RawMessage) (
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "booking", createBookingSQL, createBookingRowSQL, []string{"id", "cabin_class", "currency", "flight_id", "passenger_id", "seat_number"}, []any{nil, domains.Val(a.CabinClass), domains.Val(a.Currency), domains.Val(a.FlightID), domains.Val(a.PassengerID), domains.Val(a.SeatNumber)})
+	return domain.Insert(ctx, db, "booking", createBookingSQL, createBookingRowSQL, []string{"id", "cabin_class", "currency", "flight_id", "passenger_id", "seat_number", "status"}, []any{nil, domains.Val(a.CabinClass), domains.Val(a.Currency), domains.Val(a.FlightID), domains.Val(a.PassengerID), domains.Val(a.SeatNumber), "held"})
 }
 
 // CreateFlightArgs holds the arguments of create_flight.
@@ -425,6 +448,9 @@ const refundBookingRowSQL = "SELECT \"id\", \"cabin_class\", \"created_at\", \"c
 func refundBooking(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a RefundBookingArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "refund_booking", domains.Val(a.BookingID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "booking", refundBookingSQL, refundBookingRowSQL, []string{"id", "status"}, []any{domains.Val(a.BookingID), "refunded"})

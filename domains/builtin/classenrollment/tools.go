@@ -29,6 +29,21 @@ var domain = &domains.Domain{
 	Description: "tools about class, enrollment, fitness, member, trainer.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"activate_member":      {Table: "member", Column: "status", From: []string{"inactive", "frozen"}, To: "active", Done: "activated"},
+	"cancel_enrollment":    {Table: "enrollment", Column: "status", From: []string{"registered"}, To: "cancelled", Done: "cancelled"},
+	"cancel_fitness_class": {Table: "fitness_class", Column: "status", From: []string{"scheduled"}, To: "cancelled", Done: "cancelled"},
+	"check_in_enrollment":  {Table: "enrollment", Column: "status", From: []string{"registered"}, To: "checked_in", Done: "checked in"},
+	"deactivate_member":    {Table: "member", Column: "status", From: []string{"active", "frozen"}, To: "inactive", Done: "deactivated"},
 }
 
 func init() {
@@ -71,6 +86,9 @@ func activateMember(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "activate_member", domains.Val(a.MemberID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "member", activateMemberSQL, activateMemberRowSQL, []string{"id", "status"}, []any{domains.Val(a.MemberID), "active"})
 }
 
@@ -88,6 +106,9 @@ const cancelEnrollmentRowSQL = "SELECT \"id\", \"created_at\", \"fitness_class_i
 func cancelEnrollment(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CancelEnrollmentArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "cancel_enrollment", domains.Val(a.EnrollmentID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "enrollment", cancelEnrollmentSQL, cancelEnrollmentRowSQL, []string{"id", "status"}, []any{domains.Val(a.EnrollmentID), "cancelled"})
@@ -111,6 +132,9 @@ func cancelFitnessClass(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_fitness_class", domains.Val(a.FitnessClassID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "fitness_class", cancelFitnessClassSQL, cancelFitnessClassRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.FitnessClassID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -130,6 +154,9 @@ func checkInEnrollment(ctx context.Context, db domains.DBTX, args json.RawMessag
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "check_in_enrollment", domains.Val(a.EnrollmentID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "enrollment", checkInEnrollmentSQL, checkInEnrollmentRowSQL, []string{"id", "status"}, []any{domains.Val(a.EnrollmentID), "checked_in"})
 }
 
@@ -145,7 +172,7 @@ type CreateEnrollmentArgs struct {
 	SpotNumber *int64 `json:"spot_number,omitempty"`
 }
 
-const createEnrollmentSQL = "INSERT INTO \"enrollment\" (\"id\", \"fitness_class_id\", \"member_id\", \"notes\", \"spot_number\") VALUES (?1, ?2, ?3, ?4, ?5)"
+const createEnrollmentSQL = "INSERT INTO \"enrollment\" (\"id\", \"fitness_class_id\", \"member_id\", \"notes\", \"spot_number\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 
 const createEnrollmentRowSQL = "SELECT \"id\", \"created_at\", \"fitness_class_id\", \"is_waitlisted\", \"member_id\", \"notes\", \"spot_number\", \"status\" FROM \"enrollment\" WHERE \"id\" = ?1"
 
@@ -155,7 +182,7 @@ func createEnrollment(ctx context.Context, db domains.DBTX, args json.RawMessage
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "enrollment", createEnrollmentSQL, createEnrollmentRowSQL, []string{"id", "fitness_class_id", "member_id", "notes", "spot_number"}, []any{nil, domains.Val(a.FitnessClassID), domains.Val(a.MemberID), domains.Val(a.Notes), domains.Val(a.SpotNumber)})
+	return domain.Insert(ctx, db, "enrollment", createEnrollmentSQL, createEnrollmentRowSQL, []string{"id", "fitness_class_id", "member_id", "notes", "spot_number", "status"}, []any{nil, domains.Val(a.FitnessClassID), domains.Val(a.MemberID), domains.Val(a.Notes), domains.Val(a.SpotNumber), "registered"})
 }
 
 // CreateFitnessClassArgs holds the arguments of create_fitness_class.
@@ -178,7 +205,7 @@ type CreateFitnessClassArgs struct {
 	WorkoutType *string `json:"workout_type,omitempty"`
 }
 
-const createFitnessClassSQL = "INSERT INTO \"fitness_class\" (\"id\", \"capacity\", \"duration_minutes\", \"intensity\", \"starts_at\", \"studio_room\", \"title\", \"trainer_id\", \"workout_type\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+const createFitnessClassSQL = "INSERT INTO \"fitness_class\" (\"id\", \"capacity\", \"duration_minutes\", \"intensity\", \"starts_at\", \"studio_room\", \"title\", \"trainer_id\", \"workout_type\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 
 const createFitnessClassRowSQL = "SELECT \"id\", \"capacity\", \"duration_minutes\", \"intensity\", \"reason\", \"starts_at\", \"status\", \"studio_room\", \"title\", \"trainer_id\", \"workout_type\" FROM \"fitness_class\" WHERE \"id\" = ?1"
 
@@ -188,7 +215,7 @@ func createFitnessClass(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "fitness_class", createFitnessClassSQL, createFitnessClassRowSQL, []string{"id", "capacity", "duration_minutes", "intensity", "starts_at", "studio_room", "title", "trainer_id", "workout_type"}, []any{nil, domains.Val(a.Capacity), domains.Val(a.DurationMinutes), domains.Val(a.Intensity), domains.Val(a.StartsAt), domains.Val(a.StudioRoom), domains.Val(a.Title), domains.Val(a.TrainerID), domains.Val(a.WorkoutType)})
+	return domain.Insert(ctx, db, "fitness_class", createFitnessClassSQL, createFitnessClassRowSQL, []string{"id", "capacity", "duration_minutes", "intensity", "starts_at", "studio_room", "title", "trainer_id", "workout_type", "status"}, []any{nil, domains.Val(a.Capacity), domains.Val(a.DurationMinutes), domains.Val(a.Intensity), domains.Val(a.StartsAt), domains.Val(a.StudioRoom), domains.Val(a.Title), domains.Val(a.TrainerID), domains.Val(a.WorkoutType), "scheduled"})
 }
 
 // CreateMemberArgs holds the arguments of create_member.
@@ -209,7 +236,7 @@ type CreateMemberArgs struct {
 	Phone *string `json:"phone,omitempty"`
 }
 
-const createMemberSQL = "INSERT INTO \"member\" (\"id\", \"date_of_birth\", \"email\", \"first_name\", \"last_name\", \"membership_plan\", \"monthly_fee\", \"phone\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createMemberSQL = "INSERT INTO \"member\" (\"id\", \"date_of_birth\", \"email\", \"first_name\", \"last_name\", \"membership_plan\", \"monthly_fee\", \"phone\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createMemberRowSQL = "SELECT \"id\", \"created_at\", \"date_of_birth\", \"email\", \"first_name\", \"last_name\", \"membership_plan\", \"monthly_fee\", \"phone\", \"reason\", \"status\" FROM \"member\" WHERE \"id\" = ?1"
 
@@ -219,7 +246,7 @@ func createMember(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "member", createMemberSQL, createMemberRowSQL, []string{"id", "date_of_birth", "email", "first_name", "last_name", "membership_plan", "monthly_fee", "phone"}, []any{nil, domains.Val(a.DateOfBirth), domains.Val(a.Email), domains.Val(a.FirstName), domains.Val(a.LastName), domains.Val(a.MembershipPlan), domains.Val(a.MonthlyFee), domains.Val(a.Phone)})
+	return domain.Insert(ctx, db, "member", createMemberSQL, createMemberRowSQL, []string{"id", "date_of_birth", "email", "first_name", "last_name", "membership_plan", "monthly_fee", "phone", "status"}, []any{nil, domains.Val(a.DateOfBirth), domains.Val(a.Email), domains.Val(a.FirstName), domains.Val(a.LastName), domains.Val(a.MembershipPlan), domains.Val(a.MonthlyFee), domains.Val(a.Phone), "frozen"})
 }
 
 // CreateTrainerArgs holds the arguments of create_trainer.
@@ -269,6 +296,9 @@ const deactivateMemberRowSQL = "SELECT \"id\", \"created_at\", \"date_of_birth\"
 func deactivateMember(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a DeactivateMemberArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "deactivate_member", domains.Val(a.MemberID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "member", deactivateMemberSQL, deactivateMemberRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.MemberID), domains.Val(a.Reason), "inactive"})

@@ -29,6 +29,18 @@ var domain = &domains.Domain{
 	Description: "tools about loan, hold, patron, book, complete.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_hold":   {Table: "hold", Column: "status", From: []string{"waiting", "ready_for_pickup"}, To: "cancelled", Done: "cancelled"},
+	"complete_loan": {Table: "loan", Column: "status", From: []string{"active", "overdue"}, To: "completed", Done: "completed"},
 }
 
 func init() {
@@ -69,6 +81,9 @@ func cancelHold(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_hold", domains.Val(a.HoldID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "hold", cancelHoldSQL, cancelHoldRowSQL, []string{"id", "status"}, []any{domains.Val(a.HoldID), "cancelled"})
 }
 
@@ -86,6 +101,9 @@ const completeLoanRowSQL = "SELECT \"id\", \"book_id\", \"borrowed_on\", \"due_d
 func completeLoan(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CompleteLoanArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "complete_loan", domains.Val(a.LoanID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "loan", completeLoanSQL, completeLoanRowSQL, []string{"id", "status"}, []any{domains.Val(a.LoanID), "completed"})
@@ -138,7 +156,7 @@ type CreateHoldArgs struct {
 	PickupBranch *string `json:"pickup_branch,omitempty"`
 }
 
-const createHoldSQL = "INSERT INTO \"hold\" (\"id\", \"book_id\", \"expires_on\", \"patron_id\", \"pickup_branch\") VALUES (?1, ?2, ?3, ?4, ?5)"
+const createHoldSQL = "INSERT INTO \"hold\" (\"id\", \"book_id\", \"expires_on\", \"patron_id\", \"pickup_branch\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 
 const createHoldRowSQL = "SELECT \"id\", \"book_id\", \"created_at\", \"expires_on\", \"patron_id\", \"pickup_branch\", \"queue_position\", \"status\" FROM \"hold\" WHERE \"id\" = ?1"
 
@@ -148,7 +166,7 @@ func createHold(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "hold", createHoldSQL, createHoldRowSQL, []string{"id", "book_id", "expires_on", "patron_id", "pickup_branch"}, []any{nil, domains.Val(a.BookID), domains.Val(a.ExpiresOn), domains.Val(a.PatronID), domains.Val(a.PickupBranch)})
+	return domain.Insert(ctx, db, "hold", createHoldSQL, createHoldRowSQL, []string{"id", "book_id", "expires_on", "patron_id", "pickup_branch", "status"}, []any{nil, domains.Val(a.BookID), domains.Val(a.ExpiresOn), domains.Val(a.PatronID), domains.Val(a.PickupBranch), "waiting"})
 }
 
 // CreateLoanArgs holds the arguments of create_loan.
@@ -165,7 +183,7 @@ type CreateLoanArgs struct {
 	RenewalCount *int64 `json:"renewal_count,omitempty"`
 }
 
-const createLoanSQL = "INSERT INTO \"loan\" (\"id\", \"book_id\", \"borrowed_on\", \"due_date\", \"patron_id\", \"renewal_count\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createLoanSQL = "INSERT INTO \"loan\" (\"id\", \"book_id\", \"borrowed_on\", \"due_date\", \"patron_id\", \"renewal_count\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createLoanRowSQL = "SELECT \"id\", \"book_id\", \"borrowed_on\", \"due_date\", \"late_fee\", \"patron_id\", \"renewal_count\", \"returned_on\", \"status\" FROM \"loan\" WHERE \"id\" = ?1"
 
@@ -175,7 +193,7 @@ func createLoan(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "loan", createLoanSQL, createLoanRowSQL, []string{"id", "book_id", "borrowed_on", "due_date", "patron_id", "renewal_count"}, []any{nil, domains.Val(a.BookID), domains.Val(a.BorrowedOn), domains.Val(a.DueDate), domains.Val(a.PatronID), domains.Val(a.RenewalCount)})
+	return domain.Insert(ctx, db, "loan", createLoanSQL, createLoanRowSQL, []string{"id", "book_id", "borrowed_on", "due_date", "patron_id", "renewal_count", "status"}, []any{nil, domains.Val(a.BookID), domains.Val(a.BorrowedOn), domains.Val(a.DueDate), domains.Val(a.PatronID), domains.Val(a.RenewalCount), "active"})
 }
 
 // CreatePatronArgs holds the arguments of create_patron.

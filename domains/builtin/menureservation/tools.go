@@ -29,6 +29,20 @@ var domain = &domains.Domain{
 	Description: "tools about menu, reservation, table, takeout, order.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_table_reservation":  {Table: "table_reservation", Column: "status", From: []string{"pending", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"cancel_takeout_order":      {Table: "takeout_order", Column: "status", From: []string{"placed", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"complete_takeout_order":    {Table: "takeout_order", Column: "status", From: []string{"placed", "confirmed"}, To: "completed", Done: "completed"},
+	"confirm_table_reservation": {Table: "table_reservation", Column: "status", From: []string{"pending"}, To: "confirmed", Done: "confirmed"},
 }
 
 func init() {
@@ -73,6 +87,9 @@ func cancelTableReservation(ctx context.Context, db domains.DBTX, args json.RawM
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_table_reservation", domains.Val(a.TableReservationID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "table_reservation", cancelTableReservationSQL, cancelTableReservationRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.TableReservationID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -94,6 +111,9 @@ func cancelTakeoutOrder(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_takeout_order", domains.Val(a.TakeoutOrderID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "takeout_order", cancelTakeoutOrderSQL, cancelTakeoutOrderRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.TakeoutOrderID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -113,6 +133,9 @@ func completeTakeoutOrder(ctx context.Context, db domains.DBTX, args json.RawMes
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "complete_takeout_order", domains.Val(a.TakeoutOrderID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "takeout_order", completeTakeoutOrderSQL, completeTakeoutOrderRowSQL, []string{"id", "status"}, []any{domains.Val(a.TakeoutOrderID), "completed"})
 }
 
@@ -130,6 +153,9 @@ const confirmTableReservationRowSQL = "SELECT \"id\", \"created_at\", \"diner_na
 func confirmTableReservation(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ConfirmTableReservationArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "confirm_table_reservation", domains.Val(a.TableReservationID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "table_reservation", confirmTableReservationSQL, confirmTableReservationRowSQL, []string{"id", "status"}, []any{domains.Val(a.TableReservationID), "confirmed"})
@@ -219,7 +245,7 @@ type CreateTableReservationArgs struct {
 	SpecialRequests *string `json:"special_requests,omitempty"`
 }
 
-const createTableReservationSQL = "INSERT INTO \"table_reservation\" (\"id\", \"diner_name\", \"diner_phone\", \"party_size\", \"restaurant_id\", \"seating_area\", \"seating_time\", \"special_requests\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createTableReservationSQL = "INSERT INTO \"table_reservation\" (\"id\", \"diner_name\", \"diner_phone\", \"party_size\", \"restaurant_id\", \"seating_area\", \"seating_time\", \"special_requests\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createTableReservationRowSQL = "SELECT \"id\", \"created_at\", \"diner_name\", \"diner_phone\", \"party_size\", \"reason\", \"restaurant_id\", \"seating_area\", \"seating_time\", \"special_requests\", \"status\" FROM \"table_reservation\" WHERE \"id\" = ?1"
 
@@ -229,7 +255,7 @@ func createTableReservation(ctx context.Context, db domains.DBTX, args json.RawM
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "table_reservation", createTableReservationSQL, createTableReservationRowSQL, []string{"id", "diner_name", "diner_phone", "party_size", "restaurant_id", "seating_area", "seating_time", "special_requests"}, []any{nil, domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.PartySize), domains.Val(a.RestaurantID), domains.Val(a.SeatingArea), domains.Val(a.SeatingTime), domains.Val(a.SpecialRequests)})
+	return domain.Insert(ctx, db, "table_reservation", createTableReservationSQL, createTableReservationRowSQL, []string{"id", "diner_name", "diner_phone", "party_size", "restaurant_id", "seating_area", "seating_time", "special_requests", "status"}, []any{nil, domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.PartySize), domains.Val(a.RestaurantID), domains.Val(a.SeatingArea), domains.Val(a.SeatingTime), domains.Val(a.SpecialRequests), "pending"})
 }
 
 // CreateTakeoutOrderArgs holds the arguments of create_takeout_order.
@@ -250,7 +276,7 @@ type CreateTakeoutOrderArgs struct {
 	RestaurantID *string `json:"restaurant_id,omitempty"`
 }
 
-const createTakeoutOrderSQL = "INSERT INTO \"takeout_order\" (\"id\", \"currency\", \"diner_name\", \"diner_phone\", \"menu_item_id\", \"pickup_time\", \"quantity\", \"restaurant_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createTakeoutOrderSQL = "INSERT INTO \"takeout_order\" (\"id\", \"currency\", \"diner_name\", \"diner_phone\", \"menu_item_id\", \"pickup_time\", \"quantity\", \"restaurant_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createTakeoutOrderRowSQL = "SELECT \"id\", \"created_at\", \"currency\", \"diner_name\", \"diner_phone\", \"menu_item_id\", \"pickup_time\", \"quantity\", \"reason\", \"restaurant_id\", \"status\", \"total\" FROM \"takeout_order\" WHERE \"id\" = ?1"
 
@@ -260,7 +286,7 @@ func createTakeoutOrder(ctx context.Context, db domains.DBTX, args json.RawMessa
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "takeout_order", createTakeoutOrderSQL, createTakeoutOrderRowSQL, []string{"id", "currency", "diner_name", "diner_phone", "menu_item_id", "pickup_time", "quantity", "restaurant_id"}, []any{nil, domains.Val(a.Currency), domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.MenuItemID), domains.Val(a.PickupTime), domains.Val(a.Quantity), domains.Val(a.RestaurantID)})
+	return domain.Insert(ctx, db, "takeout_order", createTakeoutOrderSQL, createTakeoutOrderRowSQL, []string{"id", "currency", "diner_name", "diner_phone", "menu_item_id", "pickup_time", "quantity", "restaurant_id", "status"}, []any{nil, domains.Val(a.Currency), domains.Val(a.DinerName), domains.Val(a.DinerPhone), domains.Val(a.MenuItemID), domains.Val(a.PickupTime), domains.Val(a.Quantity), domains.Val(a.RestaurantID), "placed"})
 }
 
 // DeleteMenuItemArgs holds the arguments of delete_menu_item.

@@ -29,6 +29,20 @@ var domain = &domains.Domain{
 	Description: "tools about movie, ticket, showtime, movy, theater.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_movie_ticket":  {Table: "movie_ticket", Column: "status", From: []string{"reserved", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"cancel_showtime":      {Table: "showtime", Column: "status", From: []string{"scheduled", "sold_out"}, To: "cancelled", Done: "cancelled"},
+	"confirm_movie_ticket": {Table: "movie_ticket", Column: "status", From: []string{"reserved"}, To: "confirmed", Done: "confirmed"},
+	"refund_movie_ticket":  {Table: "movie_ticket", Column: "status", From: []string{"cancelled"}, To: "refunded", Done: "refunded"},
 }
 
 func init() {
@@ -70,6 +84,9 @@ func cancelMovieTicket(ctx context.Context, db domains.DBTX, args json.RawMessag
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_movie_ticket", domains.Val(a.MovieTicketID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "movie_ticket", cancelMovieTicketSQL, cancelMovieTicketRowSQL, []string{"id", "status"}, []any{domains.Val(a.MovieTicketID), "cancelled"})
 }
 
@@ -91,6 +108,9 @@ func cancelShowtime(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_showtime", domains.Val(a.ShowtimeID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "showtime", cancelShowtimeSQL, cancelShowtimeRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.ShowtimeID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -108,6 +128,9 @@ const confirmMovieTicketRowSQL = "SELECT \"id\", \"admission_type\", \"created_a
 func confirmMovieTicket(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a ConfirmMovieTicketArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "confirm_movie_ticket", domains.Val(a.MovieTicketID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "movie_ticket", confirmMovieTicketSQL, confirmMovieTicketRowSQL, []string{"id", "status"}, []any{domains.Val(a.MovieTicketID), "confirmed"})
@@ -160,7 +183,7 @@ type CreateMovieTicketArgs struct {
 	ShowtimeID *string `json:"showtime_id,omitempty"`
 }
 
-const createMovieTicketSQL = "INSERT INTO \"movie_ticket\" (\"id\", \"admission_type\", \"moviegoer_email\", \"moviegoer_name\", \"seat_label\", \"showtime_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createMovieTicketSQL = "INSERT INTO \"movie_ticket\" (\"id\", \"admission_type\", \"moviegoer_email\", \"moviegoer_name\", \"seat_label\", \"showtime_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createMovieTicketRowSQL = "SELECT \"id\", \"admission_type\", \"created_at\", \"moviegoer_email\", \"moviegoer_name\", \"price_paid\", \"seat_label\", \"showtime_id\", \"status\" FROM \"movie_ticket\" WHERE \"id\" = ?1"
 
@@ -170,7 +193,7 @@ func createMovieTicket(ctx context.Context, db domains.DBTX, args json.RawMessag
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "movie_ticket", createMovieTicketSQL, createMovieTicketRowSQL, []string{"id", "admission_type", "moviegoer_email", "moviegoer_name", "seat_label", "showtime_id"}, []any{nil, domains.Val(a.AdmissionType), domains.Val(a.MoviegoerEmail), domains.Val(a.MoviegoerName), domains.Val(a.SeatLabel), domains.Val(a.ShowtimeID)})
+	return domain.Insert(ctx, db, "movie_ticket", createMovieTicketSQL, createMovieTicketRowSQL, []string{"id", "admission_type", "moviegoer_email", "moviegoer_name", "seat_label", "showtime_id", "status"}, []any{nil, domains.Val(a.AdmissionType), domains.Val(a.MoviegoerEmail), domains.Val(a.MoviegoerName), domains.Val(a.SeatLabel), domains.Val(a.ShowtimeID), "reserved"})
 }
 
 // CreateShowtimeArgs holds the arguments of create_showtime.
@@ -193,7 +216,7 @@ type CreateShowtimeArgs struct {
 	TicketPrice *float64 `json:"ticket_price,omitempty"`
 }
 
-const createShowtimeSQL = "INSERT INTO \"showtime\" (\"id\", \"currency\", \"movie_id\", \"projection_format\", \"screen_number\", \"seats_remaining\", \"starts_at\", \"theater_id\", \"ticket_price\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+const createShowtimeSQL = "INSERT INTO \"showtime\" (\"id\", \"currency\", \"movie_id\", \"projection_format\", \"screen_number\", \"seats_remaining\", \"starts_at\", \"theater_id\", \"ticket_price\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
 
 const createShowtimeRowSQL = "SELECT \"id\", \"currency\", \"movie_id\", \"projection_format\", \"reason\", \"screen_number\", \"seats_remaining\", \"starts_at\", \"status\", \"theater_id\", \"ticket_price\" FROM \"showtime\" WHERE \"id\" = ?1"
 
@@ -203,7 +226,7 @@ func createShowtime(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "showtime", createShowtimeSQL, createShowtimeRowSQL, []string{"id", "currency", "movie_id", "projection_format", "screen_number", "seats_remaining", "starts_at", "theater_id", "ticket_price"}, []any{nil, domains.Val(a.Currency), domains.Val(a.MovieID), domains.Val(a.ProjectionFormat), domains.Val(a.ScreenNumber), domains.Val(a.SeatsRemaining), domains.Val(a.StartsAt), domains.Val(a.TheaterID), domains.Val(a.TicketPrice)})
+	return domain.Insert(ctx, db, "showtime", createShowtimeSQL, createShowtimeRowSQL, []string{"id", "currency", "movie_id", "projection_format", "screen_number", "seats_remaining", "starts_at", "theater_id", "ticket_price", "status"}, []any{nil, domains.Val(a.Currency), domains.Val(a.MovieID), domains.Val(a.ProjectionFormat), domains.Val(a.ScreenNumber), domains.Val(a.SeatsRemaining), domains.Val(a.StartsAt), domains.Val(a.TheaterID), domains.Val(a.TicketPrice), "scheduled"})
 }
 
 // CreateTheaterArgs holds the arguments of create_theater.
@@ -413,6 +436,9 @@ const refundMovieTicketRowSQL = "SELECT \"id\", \"admission_type\", \"created_at
 func refundMovieTicket(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a RefundMovieTicketArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "refund_movie_ticket", domains.Val(a.MovieTicketID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "movie_ticket", refundMovieTicketSQL, refundMovieTicketRowSQL, []string{"id", "status"}, []any{domains.Val(a.MovieTicketID), "refunded"})

@@ -29,6 +29,19 @@ var domain = &domains.Domain{
 	Description: "tools about product, order, shopper, shipment, refund.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_order":  {Table: "order", Column: "status", From: []string{"pending", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"confirm_order": {Table: "order", Column: "status", From: []string{"pending"}, To: "confirmed", Done: "confirmed"},
+	"refund_order":  {Table: "order", Column: "status", From: []string{"completed", "cancelled"}, To: "refunded", Done: "refunded"},
 }
 
 func init() {
@@ -73,6 +86,9 @@ func cancelOrder(ctx context.Context, db domains.DBTX, args json.RawMessage) (an
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_order", domains.Val(a.OrderID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "order", cancelOrderSQL, cancelOrderRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.OrderID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -92,6 +108,9 @@ func confirmOrder(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "confirm_order", domains.Val(a.OrderID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "order", confirmOrderSQL, confirmOrderRowSQL, []string{"id", "status"}, []any{domains.Val(a.OrderID), "confirmed"})
 }
 
@@ -109,7 +128,7 @@ type CreateOrderArgs struct {
 	ShopperID *string `json:"shopper_id,omitempty"`
 }
 
-const createOrderSQL = "INSERT INTO \"order\" (\"id\", \"currency\", \"product_id\", \"quantity\", \"shipping_method\", \"shopper_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+const createOrderSQL = "INSERT INTO \"order\" (\"id\", \"currency\", \"product_id\", \"quantity\", \"shipping_method\", \"shopper_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 
 const createOrderRowSQL = "SELECT \"id\", \"created_at\", \"currency\", \"order_total\", \"product_id\", \"quantity\", \"reason\", \"shipping_method\", \"shopper_id\", \"status\", \"unit_price\" FROM \"order\" WHERE \"id\" = ?1"
 
@@ -119,7 +138,7 @@ func createOrder(ctx context.Context, db domains.DBTX, args json.RawMessage) (an
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "order", createOrderSQL, createOrderRowSQL, []string{"id", "currency", "product_id", "quantity", "shipping_method", "shopper_id"}, []any{nil, domains.Val(a.Currency), domains.Val(a.ProductID), domains.Val(a.Quantity), domains.Val(a.ShippingMethod), domains.Val(a.ShopperID)})
+	return domain.Insert(ctx, db, "order", createOrderSQL, createOrderRowSQL, []string{"id", "currency", "product_id", "quantity", "shipping_method", "shopper_id", "status"}, []any{nil, domains.Val(a.Currency), domains.Val(a.ProductID), domains.Val(a.Quantity), domains.Val(a.ShippingMethod), domains.Val(a.ShopperID), "pending"})
 }
 
 // CreateProductArgs holds the arguments of create_product.
@@ -422,6 +441,9 @@ const refundOrderRowSQL = "SELECT \"id\", \"created_at\", \"currency\", \"order_
 func refundOrder(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a RefundOrderArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "refund_order", domains.Val(a.OrderID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "order", refundOrderSQL, refundOrderRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.OrderID), domains.Val(a.Reason), "refunded"})

@@ -29,6 +29,21 @@ var domain = &domains.Domain{
 	Description: "tools about ride, driver, vehicle, rider, activate.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"activate_driver":   {Table: "driver", Column: "status", From: []string{"pending_review", "inactive"}, To: "active", Done: "activated"},
+	"cancel_ride":       {Table: "ride", Column: "status", From: []string{"requested", "confirmed"}, To: "cancelled", Done: "cancelled"},
+	"complete_ride":     {Table: "ride", Column: "status", From: []string{"confirmed"}, To: "completed", Done: "completed"},
+	"confirm_ride":      {Table: "ride", Column: "status", From: []string{"requested"}, To: "confirmed", Done: "confirmed"},
+	"deactivate_driver": {Table: "driver", Column: "status", From: []string{"active"}, To: "inactive", Done: "deactivated"},
 }
 
 func init() {
@@ -71,6 +86,9 @@ func activateDriver(ctx context.Context, db domains.DBTX, args json.RawMessage) 
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "activate_driver", domains.Val(a.DriverID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "driver", activateDriverSQL, activateDriverRowSQL, []string{"id", "status"}, []any{domains.Val(a.DriverID), "active"})
 }
 
@@ -92,6 +110,9 @@ func cancelRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_ride", domains.Val(a.RideID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "ride", cancelRideSQL, cancelRideRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.RideID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -109,6 +130,9 @@ const completeRideRowSQL = "SELECT \"id\", \"created_at\", \"distance_km\", \"dr
 func completeRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CompleteRideArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "complete_ride", domains.Val(a.RideID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "ride", completeRideSQL, completeRideRowSQL, []string{"id", "status"}, []any{domains.Val(a.RideID), "completed"})
@@ -134,6 +158,9 @@ func confirmRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (an
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "confirm_ride", domains.Val(a.RideID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "ride", confirmRideSQL, confirmRideRowSQL, []string{"id", "driver_id", "vehicle_id", "status"}, []any{domains.Val(a.RideID), domains.Val(a.DriverID), domains.Val(a.VehicleID), "confirmed"})
 }
 
@@ -153,7 +180,7 @@ type CreateDriverArgs struct {
 	Phone *string `json:"phone,omitempty"`
 }
 
-const createDriverSQL = "INSERT INTO \"driver\" (\"id\", \"city\", \"first_name\", \"is_online\", \"last_name\", \"license_number\", \"phone\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createDriverSQL = "INSERT INTO \"driver\" (\"id\", \"city\", \"first_name\", \"is_online\", \"last_name\", \"license_number\", \"phone\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createDriverRowSQL = "SELECT \"id\", \"city\", \"driver_rating\", \"first_name\", \"is_online\", \"last_name\", \"license_number\", \"phone\", \"reason\", \"status\" FROM \"driver\" WHERE \"id\" = ?1"
 
@@ -163,7 +190,7 @@ func createDriver(ctx context.Context, db domains.DBTX, args json.RawMessage) (a
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "driver", createDriverSQL, createDriverRowSQL, []string{"id", "city", "first_name", "is_online", "last_name", "license_number", "phone"}, []any{nil, domains.Val(a.City), domains.Val(a.FirstName), domains.Val(a.IsOnline), domains.Val(a.LastName), domains.Val(a.LicenseNumber), domains.Val(a.Phone)})
+	return domain.Insert(ctx, db, "driver", createDriverSQL, createDriverRowSQL, []string{"id", "city", "first_name", "is_online", "last_name", "license_number", "phone", "status"}, []any{nil, domains.Val(a.City), domains.Val(a.FirstName), domains.Val(a.IsOnline), domains.Val(a.LastName), domains.Val(a.LicenseNumber), domains.Val(a.Phone), "pending_review"})
 }
 
 // CreateRideArgs holds the arguments of create_ride.
@@ -182,7 +209,7 @@ type CreateRideArgs struct {
 	VehicleID *string `json:"vehicle_id,omitempty"`
 }
 
-const createRideSQL = "INSERT INTO \"ride\" (\"id\", \"driver_id\", \"dropoff_address\", \"pickup_address\", \"ride_tier\", \"rider_id\", \"vehicle_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+const createRideSQL = "INSERT INTO \"ride\" (\"id\", \"driver_id\", \"dropoff_address\", \"pickup_address\", \"ride_tier\", \"rider_id\", \"vehicle_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 
 const createRideRowSQL = "SELECT \"id\", \"created_at\", \"distance_km\", \"driver_id\", \"dropoff_address\", \"fare\", \"pickup_address\", \"reason\", \"ride_tier\", \"rider_id\", \"status\", \"vehicle_id\" FROM \"ride\" WHERE \"id\" = ?1"
 
@@ -192,7 +219,7 @@ func createRide(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "ride", createRideSQL, createRideRowSQL, []string{"id", "driver_id", "dropoff_address", "pickup_address", "ride_tier", "rider_id", "vehicle_id"}, []any{nil, domains.Val(a.DriverID), domains.Val(a.DropoffAddress), domains.Val(a.PickupAddress), domains.Val(a.RideTier), domains.Val(a.RiderID), domains.Val(a.VehicleID)})
+	return domain.Insert(ctx, db, "ride", createRideSQL, createRideRowSQL, []string{"id", "driver_id", "dropoff_address", "pickup_address", "ride_tier", "rider_id", "vehicle_id", "status"}, []any{nil, domains.Val(a.DriverID), domains.Val(a.DropoffAddress), domains.Val(a.PickupAddress), domains.Val(a.RideTier), domains.Val(a.RiderID), domains.Val(a.VehicleID), "requested"})
 }
 
 // CreateRiderArgs holds the arguments of create_rider.
@@ -273,6 +300,9 @@ const deactivateDriverRowSQL = "SELECT \"id\", \"city\", \"driver_rating\", \"fi
 func deactivateDriver(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a DeactivateDriverArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "deactivate_driver", domains.Val(a.DriverID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "driver", deactivateDriverSQL, deactivateDriverRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.DriverID), domains.Val(a.Reason), "inactive"})

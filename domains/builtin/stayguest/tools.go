@@ -29,6 +29,19 @@ var domain = &domains.Domain{
 	Description: "tools about stay, guest, room, hotel, out.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_stay":    {Table: "stay", Column: "status", From: []string{"booked"}, To: "cancelled", Done: "cancelled"},
+	"check_in_stay":  {Table: "stay", Column: "status", From: []string{"booked"}, To: "checked_in", Done: "checked in"},
+	"check_out_stay": {Table: "stay", Column: "status", From: []string{"checked_in"}, To: "checked_out", Done: "checked out"},
 }
 
 func init() {
@@ -72,6 +85,9 @@ func cancelStay(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "cancel_stay", domains.Val(a.StayID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "stay", cancelStaySQL, cancelStayRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.StayID), domains.Val(a.Reason), "cancelled"})
 }
 
@@ -91,6 +107,9 @@ func checkInStay(ctx context.Context, db domains.DBTX, args json.RawMessage) (an
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
+	if err := domain.Guard(ctx, db, "check_in_stay", domains.Val(a.StayID)); err != nil {
+		return nil, err
+	}
 	return domain.Update(ctx, db, "stay", checkInStaySQL, checkInStayRowSQL, []string{"id", "status"}, []any{domains.Val(a.StayID), "checked_in"})
 }
 
@@ -108,6 +127,9 @@ const checkOutStayRowSQL = "SELECT \"id\", \"adults\", \"arrival_date\", \"child
 func checkOutStay(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CheckOutStayArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "check_out_stay", domains.Val(a.StayID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "stay", checkOutStaySQL, checkOutStayRowSQL, []string{"id", "status"}, []any{domains.Val(a.StayID), "checked_out"})
@@ -228,7 +250,7 @@ type CreateStayArgs struct {
 	RoomID *string `json:"room_id,omitempty"`
 }
 
-const createStaySQL = "INSERT INTO \"stay\" (\"id\", \"adults\", \"arrival_date\", \"children\", \"departure_date\", \"guest_id\", \"hotel_id\", \"room_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+const createStaySQL = "INSERT INTO \"stay\" (\"id\", \"adults\", \"arrival_date\", \"children\", \"departure_date\", \"guest_id\", \"hotel_id\", \"room_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 
 const createStayRowSQL = "SELECT \"id\", \"adults\", \"arrival_date\", \"children\", \"created_at\", \"departure_date\", \"guest_id\", \"hotel_id\", \"reason\", \"room_id\", \"status\", \"total_price\" FROM \"stay\" WHERE \"id\" = ?1"
 
@@ -238,7 +260,7 @@ func createStay(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "stay", createStaySQL, createStayRowSQL, []string{"id", "adults", "arrival_date", "children", "departure_date", "guest_id", "hotel_id", "room_id"}, []any{nil, domains.Val(a.Adults), domains.Val(a.ArrivalDate), domains.Val(a.Children), domains.Val(a.DepartureDate), domains.Val(a.GuestID), domains.Val(a.HotelID), domains.Val(a.RoomID)})
+	return domain.Insert(ctx, db, "stay", createStaySQL, createStayRowSQL, []string{"id", "adults", "arrival_date", "children", "departure_date", "guest_id", "hotel_id", "room_id", "status"}, []any{nil, domains.Val(a.Adults), domains.Val(a.ArrivalDate), domains.Val(a.Children), domains.Val(a.DepartureDate), domains.Val(a.GuestID), domains.Val(a.HotelID), domains.Val(a.RoomID), "booked"})
 }
 
 // GetGuestArgs holds the arguments of get_guest.

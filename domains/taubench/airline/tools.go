@@ -29,6 +29,17 @@ var domain = &domains.Domain{
 	Description: "tau-bench's airline customer service: users, their reservations and payment methods, and the flights they book.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_reservation": {Table: "reservation", Column: "status", From: []string{"pending"}, To: "cancelled", Done: "cancelled"},
 }
 
 func init() {
@@ -74,7 +85,7 @@ type BookReservationArgs struct {
 	UserID *string `json:"user_id,omitempty"`
 }
 
-const bookReservationSQL = "INSERT INTO \"reservation\" (\"id\", \"cabin\", \"destination\", \"flight_type\", \"flights\", \"insurance\", \"nonfree_baggages\", \"origin\", \"passengers\", \"payment_methods\", \"total_baggages\", \"user_id\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+const bookReservationSQL = "INSERT INTO \"reservation\" (\"id\", \"cabin\", \"destination\", \"flight_type\", \"flights\", \"insurance\", \"nonfree_baggages\", \"origin\", \"passengers\", \"payment_methods\", \"total_baggages\", \"user_id\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
 
 const bookReservationRowSQL = "SELECT \"id\", \"cabin\", \"destination\", \"flight_type\", \"flights\", \"insurance\", \"nonfree_baggages\", \"origin\", \"passengers\", \"payment_id\", \"payment_methods\", \"status\", \"total_baggages\", \"user_id\" FROM \"reservation\" WHERE \"id\" = ?1"
 
@@ -84,7 +95,7 @@ func bookReservation(ctx context.Context, db domains.DBTX, args json.RawMessage)
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "reservation", bookReservationSQL, bookReservationRowSQL, []string{"id", "cabin", "destination", "flight_type", "flights", "insurance", "nonfree_baggages", "origin", "passengers", "payment_methods", "total_baggages", "user_id"}, []any{nil, domains.Val(a.Cabin), domains.Val(a.Destination), domains.Val(a.FlightType), domains.JSONText(a.Flights), domains.Val(a.Insurance), domains.Val(a.NonfreeBaggages), domains.Val(a.Origin), domains.JSONText(a.Passengers), domains.JSONText(a.PaymentMethods), domains.Val(a.TotalBaggages), domains.Val(a.UserID)})
+	return domain.Insert(ctx, db, "reservation", bookReservationSQL, bookReservationRowSQL, []string{"id", "cabin", "destination", "flight_type", "flights", "insurance", "nonfree_baggages", "origin", "passengers", "payment_methods", "total_baggages", "user_id", "status"}, []any{nil, domains.Val(a.Cabin), domains.Val(a.Destination), domains.Val(a.FlightType), domains.JSONText(a.Flights), domains.Val(a.Insurance), domains.Val(a.NonfreeBaggages), domains.Val(a.Origin), domains.JSONText(a.Passengers), domains.JSONText(a.PaymentMethods), domains.Val(a.TotalBaggages), domains.Val(a.UserID), "pending"})
 }
 
 // CalculateArgs holds the arguments of calculate.
@@ -118,6 +129,9 @@ const cancelReservationRowSQL = "SELECT \"id\", \"cabin\", \"destination\", \"fl
 func cancelReservation(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CancelReservationArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "cancel_reservation", domains.Val(a.ReservationID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "reservation", cancelReservationSQL, cancelReservationRowSQL, []string{"id", "status"}, []any{domains.Val(a.ReservationID), "cancelled"})

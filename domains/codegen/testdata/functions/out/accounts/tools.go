@@ -29,6 +29,17 @@ var domain = &domains.Domain{
 	Description: "Domain accounts: 7 tools over 4 tables.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"cancel_subscription": {Table: "subscription", Column: "status", From: []string{"pending"}, To: "cancelled", Done: "cancelled"},
 }
 
 func init() {
@@ -58,6 +69,9 @@ const cancelSubscriptionRowSQL = "SELECT \"id\", \"reason\", \"status\" FROM \"s
 func cancelSubscription(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CancelSubscriptionArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "cancel_subscription", domains.Val(a.SubscriptionID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "subscription", cancelSubscriptionSQL, cancelSubscriptionRowSQL, []string{"id", "reason", "status"}, []any{domains.Val(a.SubscriptionID), domains.Val(a.Reason), "cancelled"})

@@ -29,6 +29,17 @@ var domain = &domains.Domain{
 	Description: "Domain garage: 10 tools over 3 tables.",
 	Model:       domains.MustModel(modelJSON),
 	SchemaSQL:   schemaSQL,
+	StateRules:  stateRules,
+}
+
+// stateRules are the lifecycle preconditions of this domain's tools: the
+// states each tool's entity must be in, inferred from the spec's
+// descriptions, documented failures and verbs (model.json records the
+// lifecycle and the evidence). A call in another state is refused and
+// changes nothing. Refine an entry in a hand-written file's init, e.g.
+// stateRules["tool"].From = []string{"pending"}.
+var stateRules = map[string]*domains.StateRule{
+	"complete_repair": {Table: "repair", Column: "status", From: []string{"open"}, To: "completed", Done: "completed"},
 }
 
 func init() {
@@ -61,6 +72,9 @@ const completeRepairRowSQL = "SELECT \"id\", \"car_id\", \"description\", \"esti
 func completeRepair(ctx context.Context, db domains.DBTX, args json.RawMessage) (any, error) {
 	var a CompleteRepairArgs
 	if err := domains.Decode(args, &a); err != nil {
+		return nil, err
+	}
+	if err := domain.Guard(ctx, db, "complete_repair", domains.Val(a.RepairID)); err != nil {
 		return nil, err
 	}
 	return domain.Update(ctx, db, "repair", completeRepairSQL, completeRepairRowSQL, []string{"id", "status", "car_id"}, []any{domains.Val(a.RepairID), "completed", domains.Val(a.CarID)})
@@ -161,7 +175,7 @@ type OpenRepairArgs struct {
 	Estimate    *float64 `json:"estimate,omitempty"`
 }
 
-const openRepairSQL = "INSERT INTO \"repair\" (\"id\", \"car_id\", \"description\", \"estimate\") VALUES (?1, ?2, ?3, ?4)"
+const openRepairSQL = "INSERT INTO \"repair\" (\"id\", \"car_id\", \"description\", \"estimate\", \"status\") VALUES (?1, ?2, ?3, ?4, ?5)"
 
 const openRepairRowSQL = "SELECT \"id\", \"car_id\", \"description\", \"estimate\", \"status\" FROM \"repair\" WHERE \"id\" = ?1"
 
@@ -171,7 +185,7 @@ func openRepair(ctx context.Context, db domains.DBTX, args json.RawMessage) (any
 	if err := domains.Decode(args, &a); err != nil {
 		return nil, err
 	}
-	return domain.Insert(ctx, db, "repair", openRepairSQL, openRepairRowSQL, []string{"id", "car_id", "description", "estimate"}, []any{nil, domains.Val(a.CarID), domains.Val(a.Description), domains.Val(a.Estimate)})
+	return domain.Insert(ctx, db, "repair", openRepairSQL, openRepairRowSQL, []string{"id", "car_id", "description", "estimate", "status"}, []any{nil, domains.Val(a.CarID), domains.Val(a.Description), domains.Val(a.Estimate), "open"})
 }
 
 // RegisterCarArgs holds the arguments of register_car.
