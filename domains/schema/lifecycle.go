@@ -119,6 +119,32 @@ type action struct {
 	to    string
 	desc  string
 	fails string
+	// guardOnly marks an update that changes no state but is named for
+	// the state it needs ("modify_pending_order_address").
+	guardOnly bool
+}
+
+// stateAdjectives are words that, in a tool's name, name the state the
+// tool needs: "cancel_pending_order", "return_delivered_order_items".
+var stateAdjectives = wordSet("pending", "active", "open", "draft", "new", "unpaid", "paid", "scheduled",
+	"delivered", "shipped", "confirmed", "completed", "approved", "submitted", "processing", "booked",
+	"reserved", "checked", "available", "inactive", "suspended", "closed", "cancelled", "canceled", "expired")
+
+// nameStates finds the states a tool's name says it needs: the state
+// words between its verb and its entity's noun.
+func nameStates(tool, table string) []string {
+	words := strings.Split(tool, "_")
+	noun := strings.Split(table, "_")[0]
+	var out []string
+	for _, w := range words[1:] {
+		if w == noun || Singular(w) == noun {
+			break
+		}
+		if stateAdjectives[w] {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // inferLifecycles gives each table whose actions write its status column
@@ -143,6 +169,13 @@ func inferLifecycles(m *Model, shapes []*shape) {
 		byTable[op.Table] = append(byTable[op.Table], &action{op: op, verb: s.action, to: to,
 			desc: s.tool.Description, fails: strings.Join(fails, ". ")})
 	}
+	for i, s := range shapes {
+		op := m.Ops[i]
+		if op.Kind == Update && len(op.Sets) == 0 && len(nameStates(op.Tool, op.Table)) > 0 && len(byTable[op.Table]) > 0 {
+			verb := strings.SplitN(op.Tool, "_", 2)[0]
+			byTable[op.Table] = append(byTable[op.Table], &action{op: op, verb: verb, desc: s.tool.Description, guardOnly: true})
+		}
+	}
 	for _, t := range m.Tables {
 		acts := byTable[t.Name]
 		if len(acts) == 0 {
@@ -152,7 +185,9 @@ func inferLifecycles(m *Model, shapes []*shape) {
 		// column most of them write.
 		count := map[string]int{}
 		for _, a := range acts {
-			count[a.op.Sets[0].Column]++
+			if !a.guardOnly {
+				count[a.op.Sets[0].Column]++
+			}
 		}
 		col := ""
 		for c, n := range count {
@@ -164,7 +199,7 @@ func inferLifecycles(m *Model, shapes []*shape) {
 		if c == nil {
 			continue
 		}
-		acts = slices.DeleteFunc(acts, func(a *action) bool { return a.op.Sets[0].Column != col })
+		acts = slices.DeleteFunc(acts, func(a *action) bool { return !a.guardOnly && a.op.Sets[0].Column != col })
 		t.Lifecycle = lifecycle(c, acts)
 		if t.Lifecycle == nil {
 			continue
@@ -191,9 +226,10 @@ func lifecycle(c *Column, acts []*action) *Lifecycle {
 		}
 	}
 	if len(states) == 0 {
-		// No closed set: the states are where the actions lead, after a
-		// first state none of them does; seeding draws from them (the
-		// column stays open: data may hold other values).
+		// No closed set: the states are those the tools' names need and
+		// where the actions lead, after a first state none of them does;
+		// seeding draws from them (the column stays open: data may hold
+		// other values).
 		targets := map[string]bool{}
 		for _, a := range acts {
 			targets[a.to] = true
@@ -201,9 +237,16 @@ func lifecycle(c *Column, acts []*action) *Lifecycle {
 		if !targets["pending"] {
 			states = append(states, "pending")
 		}
+		for _, a := range acts {
+			for _, n := range nameStates(a.op.Tool, a.op.Table) {
+				states = appendNew(states, n)
+			}
+		}
 	}
 	for _, a := range acts {
-		states = appendNew(states, a.to)
+		if !a.guardOnly {
+			states = appendNew(states, a.to)
+		}
 	}
 	final := map[string]bool{}
 	for _, s := range states {
@@ -213,7 +256,9 @@ func lifecycle(c *Column, acts []*action) *Lifecycle {
 	l := &Lifecycle{Column: c.Name, States: states}
 	targets := map[string]bool{}
 	for _, a := range acts {
-		targets[a.to] = true
+		if !a.guardOnly {
+			targets[a.to] = true
+		}
 		tr := &Transition{Tool: a.op.Tool, To: a.to, Done: Done(a.verb)}
 		fnamed, fexcl := mentions(a.fails, states, true)
 		dnamed, dexcl := mentions(a.desc, states, false)
@@ -221,11 +266,21 @@ func lifecycle(c *Column, acts []*action) *Lifecycle {
 			return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == a.to })
 		}
 		fnamed, dnamed = without(fnamed), without(dnamed)
+		var nnamed []string
+		for _, n := range nameStates(a.op.Tool, a.op.Table) {
+			if slices.Contains(states, n) && n != a.to {
+				nnamed = append(nnamed, n)
+			}
+		}
 		switch {
 		case len(fnamed) > 0:
 			tr.From, tr.Evidence = fnamed, "errors"
+		case len(nnamed) > 0:
+			tr.From, tr.Evidence = nnamed, "name"
 		case len(dnamed) > 0:
 			tr.From, tr.Evidence = dnamed, "description"
+		case a.guardOnly:
+			continue
 		default:
 			tr.From, tr.Evidence = byVerb(a.verb, a.to, states, final), "verb"
 			if len(fexcl)+len(dexcl) > 0 {

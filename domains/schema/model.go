@@ -87,14 +87,16 @@ type Transition struct {
 	Tool string `json:"tool"`
 	// From are the states the entity must be in for the tool to apply.
 	From []string `json:"from"`
-	// To is the state the tool leaves it in.
+	// To is the state the tool leaves it in; empty for an update that
+	// needs a state but changes none ("modify_pending_order_address").
 	To string `json:"to"`
 	// Done says what the tool does in an agent's words, as a past
 	// participle: "approved", "checked in".
 	Done string `json:"done"`
-	// Evidence says where From came from: "description" (the tool's
-	// description names the states), "errors" (its documented failures
-	// do) or "verb" (what the verb means, over the states' order).
+	// Evidence says where From came from: "errors" (its documented
+	// failures name the states), "name" (the tool's name does:
+	// "cancel_pending_order"), "description" (its description does) or
+	// "verb" (what the verb means, over the states' order).
 	Evidence string `json:"evidence"`
 }
 
