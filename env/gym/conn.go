@@ -134,6 +134,8 @@ func (c *conn) admit(n int64) bool {
 		return false
 	}
 	c.inflight += n
+	// Time spent waiting here is not the peer's silence.
+	_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.srv.opt.PingInterval))
 	return true
 }
 

@@ -415,3 +415,36 @@ func TestExpiredEpisode(t *testing.T) {
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, gym.CodeUnknownEpisode, pe.Code)
 }
+
+// panicWorld is a world whose episodes cannot start: Start panics.
+type panicWorld struct{}
+
+func (panicWorld) Info() env.WorldInfo { return env.WorldInfo{Name: "boom"} }
+func (panicWorld) Start(context.Context, string, *int64) (env.Run, error) {
+	panic("a bug in a world")
+}
+
+// TestPanicEndsOnlyItsConnection: a panic while answering a request is
+// recovered and counted; the client gets an internal error and loses its
+// connection; the server and other connections go on.
+func TestPanicEndsOnlyItsConnection(t *testing.T) {
+	g, srv, url := world(t, 1, env.DefaultLimits, gym.Options{})
+	require.NoError(t, g.Manager().AddWorld(panicWorld{}))
+	for _, path := range []string{"/v1/gym", "/ws"} {
+		ws := rawDial(t, strings.TrimSuffix(url, "/v1/gym")+path)
+		msg := `{"id":1,"op":"reset","env":"boom"}`
+		if path == "/ws" {
+			msg = `{"type":"reset","data":{"env":"boom"}}`
+		}
+		require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(msg)))
+		_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var err error
+		for err == nil {
+			_, _, err = ws.ReadMessage()
+		}
+		ws.Close()
+	}
+	assert.Equal(t, 2.0, metric(t, srv.URL, "simgym_panics_total"))
+	require.Eventually(t, func() bool { return g.Connections() == 0 }, 10*time.Second, 10*time.Millisecond)
+	canary(t, g, url)
+}
