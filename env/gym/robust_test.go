@@ -196,7 +196,7 @@ func heapBytes() uint64 {
 // and a polite client's steps are answered all along.
 func TestUnreadRepliesStayInBudget(t *testing.T) {
 	const connBudget, serverBudget = 256 << 10, 4 << 20
-	g, srv, url := world(t, 1, env.DefaultLimits, gym.Options{ConnBudget: connBudget, ServerBudget: serverBudget, WriteTimeout: 300 * time.Millisecond})
+	g, srv, url := world(t, 1, env.DefaultLimits, gym.Options{ConnBudget: connBudget, ServerBudget: serverBudget, WriteTimeout: 2 * time.Second})
 	d := findDomain(t, "list_patients")
 	runtime.GC()
 	base := heapBytes()
