@@ -72,14 +72,21 @@ func (h *Handler) drop(id string, s *session) {
 	s.close()
 }
 
-// sweep drops sessions idle for SessionIdle, at most every quarter of
-// it, and returns how many.
-func (h *Handler) sweep(now time.Time) int {
+// sweep drops idle sessions, at most every quarter of SessionIdle.
+func (h *Handler) sweep(now time.Time) {
 	h.mu.Lock()
-	if now.Sub(h.lastSweep) < h.opt.SessionIdle/4 {
-		h.mu.Unlock()
-		return 0
+	due := now.Sub(h.lastSweep) >= h.opt.SessionIdle/4
+	h.mu.Unlock()
+	if due {
+		h.SweepIdle(now)
 	}
+}
+
+// SweepIdle drops the HTTP sessions without a request for SessionIdle
+// before now, freeing their episodes, and returns how many. Requests
+// sweep as they come; a server may call it too.
+func (h *Handler) SweepIdle(now time.Time) int {
+	h.mu.Lock()
 	h.lastSweep = now
 	cutoff := now.Add(-h.opt.SessionIdle).UnixNano()
 	var idle []*session
