@@ -52,10 +52,14 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	duration := fs.Duration("duration", 5*time.Second, "how long each phase runs")
 	idle := fs.Int("idle-episodes", 2000, "episodes opened to measure memory per episode")
 	episodeSteps := fs.Int("episode-steps", 0, "steps an episode takes before it is closed and a new one reset in its place (0: never)")
+	protocol := fs.String("protocol", "gym", "also measure: gym (simgym's protocol only), openenv (OpenEnv's /ws too, one episode per connection, and its steps/s against the gym's)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the load generator to this file")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if *protocol != "gym" && *protocol != "openenv" {
+		return fmt.Errorf("%w: --protocol %q (want gym or openenv)", errUsage, *protocol)
 	}
 	stopProfile, err := cpuProfile(*profile)
 	if err != nil {
@@ -218,6 +222,15 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// OpenEnv's protocol: as many episodes, each on its own connection.
+	var oeSteps int
+	var oeLat []float64
+	if *protocol == "openenv" {
+		oeURL := strings.TrimSuffix(url, "/v1/gym") + "/ws"
+		if oeSteps, oeLat, err = openEnvSteps(ctx, oeURL, token, d.Name, listTool, *episodes, time.Now().Add(*duration)); err != nil {
+			return fmt.Errorf("openenv steps: %w", err)
+		}
+	}
 	// Resets: reset then close, again and again, as GRPO groups do.
 	var resets atomic.Int64
 	deadline = time.Now().Add(*duration)
@@ -287,7 +300,17 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"domain":               d.Name,
 		"tool":                 listTool,
 	}
-	return writeSummary(stdout, *asJSON, []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "connections", "episode_steps", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}, summary)
+	keys := []string{"steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "server_p99_ms", "bytes_per_episode", "episodes", "connections", "episode_steps", "baseline", "baseline_steps_per_s", "ratio_to_baseline", "domain", "tool"}
+	if *protocol == "openenv" {
+		oeSPS := float64(oeSteps) / duration.Seconds()
+		summary["openenv_steps_per_s"] = round3(oeSPS)
+		summary["openenv_p50_ms"] = round3(percentile(oeLat, 0.50))
+		summary["openenv_p99_ms"] = round3(percentile(oeLat, 0.99))
+		summary["openenv_connections"] = *episodes
+		summary["openenv_ratio_to_gym"] = round3(oeSPS / sps)
+		keys = append(keys, "openenv_steps_per_s", "openenv_p50_ms", "openenv_p99_ms", "openenv_connections", "openenv_ratio_to_gym")
+	}
+	return writeSummary(stdout, *asJSON, keys, summary)
 }
 
 // startServer runs `simgym serve` with extra flags on a free loopback
