@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -226,11 +227,18 @@ func (m *Manager) add(e *Episode) error {
 }
 
 // Reset starts an episode of env on a task given by id, or chosen by a
-// seed.
+// seed. With env empty it starts one of the only environment served;
+// with several, the error lists them.
 func (m *Manager) Reset(ctx context.Context, owner uint64, envName, taskID string, seed *int64) (*Episode, error) {
+	if envName == "" && len(m.names) == 1 {
+		envName = m.names[0] // the only environment served
+	}
 	w := m.worlds[envName]
 	if w == nil {
-		return nil, fmt.Errorf("%w %q (have %d environments)", ErrUnknownEnv, envName, len(m.names))
+		if envName == "" {
+			return nil, fmt.Errorf("%w: reset needs env, one of %s", ErrUnknownEnv, strings.Join(m.names, ", "))
+		}
+		return nil, fmt.Errorf("%w %q (have %s)", ErrUnknownEnv, envName, strings.Join(m.names, ", "))
 	}
 	m.mu.RLock()
 	err := m.admit(owner)

@@ -40,6 +40,9 @@ type conn struct {
 	inflight int64 // bytes of requests being answered
 	closing  bool
 	closeMsg []byte
+	// refused, when set, encodes the over-budget error of a mounted
+	// protocol (ServeSession); else it is the gym's.
+	refused func(Refusal, string) []byte
 	// space is signalled when queued or in-flight bytes fall.
 	space *sync.Cond
 
@@ -168,7 +171,11 @@ func (c *conn) send(id json.RawMessage, msg message) {
 	if over != "" {
 		c.srv.met.errors.WithLabelValues(CodeOverBudget).Inc()
 		c.srv.met.disconnects.WithLabelValues("over_budget").Inc()
-		msg = message{head: encode(Reply{ID: id, Error: &ErrorBody{Code: CodeOverBudget, Message: over}})}
+		if c.refused != nil {
+			msg = message{head: c.refused(RefusedOverBudget, over)}
+		} else {
+			msg = message{head: encode(Reply{ID: id, Error: &ErrorBody{Code: CodeOverBudget, Message: over}})}
+		}
 		n = msg.size()
 		c.closing = true
 		c.closeMsg = websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "over budget")

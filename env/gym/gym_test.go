@@ -21,9 +21,11 @@ import (
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/openenv"
 )
 
-// world serves the default world with a few tasks per domain.
+// world serves the default world with a few tasks per domain, with
+// OpenEnv's endpoints mounted.
 func world(t testing.TB, perEnv int, lim env.Limits, opt gym.Options) (*gym.Server, *httptest.Server, string) {
 	t.Helper()
 	ctx := context.Background()
@@ -34,6 +36,7 @@ func world(t testing.TB, perEnv int, lim env.Limits, opt gym.Options) (*gym.Serv
 		envs = append(envs, env.NewEnvironment(d, ts))
 	}
 	g := gym.New(env.NewManager(envs, lim), opt)
+	openenv.Mount(g, openenv.Options{}) // /ws, for the tests that cover both websockets
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
 	return g, srv, "ws" + strings.TrimPrefix(srv.URL, "http") + "/v1/gym"

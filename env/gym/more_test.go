@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -56,54 +54,4 @@ func TestRecording(t *testing.T) {
 	assert.JSONEq(t, string(obs[0]), string(got.Turns[0].Observation))
 	assert.NotNil(t, got.Turns[len(got.Turns)-1].Action.Answer)
 	assert.Contains(t, string(got.Info), `"state_match":true`)
-}
-
-// TestOpenEnvProtocol speaks OpenEnv's one-episode websocket at /ws.
-func TestOpenEnvProtocol(t *testing.T) {
-	g, _, url := world(t, 1, env.DefaultLimits, gym.Options{})
-	ws, _, err := websocket.DefaultDialer.Dial(strings.TrimSuffix(url, "/v1/gym")+"/ws", nil)
-	require.NoError(t, err)
-	defer ws.Close()
-	send := func(msg string) map[string]any {
-		require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(msg)))
-		_, data, err := ws.ReadMessage()
-		require.NoError(t, err)
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(data, &m))
-		return m
-	}
-	e := g.Manager().Envs()[0]
-	tk := e.Tasks[0]
-	m := send(`{"type":"reset","data":{"env":"` + e.Name + `","task":"` + tk.ID + `"}}`)
-	require.Equal(t, "observation", m["type"], "%v", m)
-	data := m["data"].(map[string]any)
-	assert.Equal(t, false, data["done"])
-	assert.Equal(t, tk.Instruction, data["observation"].(map[string]any)["instruction"])
-	var obs []json.RawMessage
-	for _, a := range tk.Actions {
-		act, _ := json.Marshal(map[string]any{"type": "step", "data": map[string]any{"action": map[string]any{"tool": a.Tool, "arguments": a.Arguments}}})
-		m = send(string(act))
-		require.Equal(t, "observation", m["type"], "%v", m)
-		raw, _ := json.Marshal(m["data"].(map[string]any)["observation"])
-		obs = append(obs, raw)
-	}
-	m = send(`{"type":"state"}`)
-	assert.Equal(t, "state", m["type"])
-	assert.EqualValues(t, len(tk.Actions), m["data"].(map[string]any)["step_count"])
-	ans, _ := json.Marshal(map[string]any{"type": "step", "data": map[string]any{"action": map[string]any{"answer": task.Answer(tk, obs)}}})
-	m = send(string(ans))
-	assert.Equal(t, 1.0, m["data"].(map[string]any)["reward"])
-	assert.Equal(t, true, m["data"].(map[string]any)["done"])
-	for msg, code := range map[string]string{
-		`nope`:                      "INVALID_JSON",
-		`{"type":"dance"}`:          "UNKNOWN_TYPE",
-		`{"type":"step","data":{}}`: "VALIDATION_ERROR",
-		`{"type":"reset","data":{"env":"nowhere"}}`: "VALIDATION_ERROR",
-	} {
-		m = send(msg)
-		assert.Equal(t, "error", m["type"], msg)
-		assert.Equal(t, code, m["data"].(map[string]any)["code"], msg)
-	}
-	m = send(`{"type":"step","data":{"action":{"answer":"x"}}}`)
-	assert.Equal(t, "SESSION_ERROR", m["data"].(map[string]any)["code"], "the failed reset left no episode")
 }

@@ -2,8 +2,9 @@
 // protocol says: JSON text messages, each request with a client-chosen id
 // answered with the same id, many episodes per connection, pipelined
 // requests answered as they finish. It also serves /healthz, /metrics
-// (Prometheus), OpenEnv's one-episode websocket at /ws, and, with a search
-// index, Search-R1's POST /retrieve.
+// (Prometheus) and, with a search index, Search-R1's POST /retrieve;
+// other protocols (env/openenv) mount beside it with Handle and
+// ServeSession.
 package gym
 
 import (
@@ -114,9 +115,6 @@ func Decode(data []byte) (*Request, error) {
 	switch req.Op {
 	case "hello":
 	case "reset":
-		if req.Env == "" {
-			return &req, perr(CodeInvalidRequest, "reset needs env")
-		}
 		if req.Task != "" && req.Seed != nil {
 			return &req, perr(CodeInvalidRequest, "reset takes task or seed, not both")
 		}

@@ -174,7 +174,6 @@ func New(m *env.Manager, opt Options) *Server {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgym_episodes_open", Help: "Open episodes."}, func() float64 { return float64(m.Open()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "simgym_reply_bytes_queued", Help: "Bytes of replies queued for clients, all connections."}, func() float64 { return float64(s.queued.Load()) }))
 	s.mux.HandleFunc("GET /v1/gym", s.serveGym)
-	s.mux.HandleFunc("GET /ws", s.serveOpenEnv)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if s.work.isClosing() {
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)

@@ -55,6 +55,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	idle := fs.Int("idle-episodes", 2000, "episodes opened to measure memory per episode")
 	episodeSteps := fs.Int("episode-steps", 0, "steps an episode takes before it is closed and a new one reset in its place (0: never; with --record, 0 means 10)")
 	record := fs.Bool("record", false, "also measure the steps against a child server run with --record into a temporary file; episodes then end with an answer after --episode-steps steps, in both measurements")
+	protocol := fs.String("protocol", "gym", "also measure: gym (simgym's protocol only), openenv (OpenEnv's /ws too, one episode per connection, and its steps/s against the gym's)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the load generator to this file")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -65,6 +66,9 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *record && *episodeSteps == 0 {
 		*episodeSteps = 10
+	}
+	if *protocol != "gym" && *protocol != "openenv" {
+		return fmt.Errorf("%w: --protocol %q (want gym or openenv)", errUsage, *protocol)
 	}
 	stopProfile, err := cpuProfile(*profile)
 	if err != nil {
@@ -110,6 +114,15 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	serverP99, err := serverQuantile(httpBase, "step", 0.99)
 	if err != nil {
 		return err
+	}
+	// OpenEnv's protocol: as many episodes, each on its own connection.
+	var oeSteps int
+	var oeLat []float64
+	if *protocol == "openenv" {
+		oeURL := strings.TrimSuffix(url, "/v1/gym") + "/ws"
+		if oeSteps, oeLat, err = openEnvSteps(ctx, oeURL, token, d.Name, listTool, *episodes, time.Now().Add(*duration)); err != nil {
+			return fmt.Errorf("openenv steps: %w", err)
+		}
 	}
 	// Resets: reset then close, again and again, as GRPO groups do.
 	var resets atomic.Int64
@@ -196,6 +209,15 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		summary["record_rows"] = rec.rows
 		summary["record_ratio"] = round3(rsps / sps)
 		keys = append(keys, "answered_episodes_per_s", "record_steps_per_s", "record_p50_ms", "record_p99_ms", "record_episodes_per_s", "record_episodes", "record_rows", "record_ratio")
+	}
+	if *protocol == "openenv" {
+		oeSPS := float64(oeSteps) / duration.Seconds()
+		summary["openenv_steps_per_s"] = round3(oeSPS)
+		summary["openenv_p50_ms"] = round3(percentile(oeLat, 0.50))
+		summary["openenv_p99_ms"] = round3(percentile(oeLat, 0.99))
+		summary["openenv_connections"] = *episodes
+		summary["openenv_ratio_to_gym"] = round3(oeSPS / sps)
+		keys = append(keys, "openenv_steps_per_s", "openenv_p50_ms", "openenv_p99_ms", "openenv_connections", "openenv_ratio_to_gym")
 	}
 	return writeSummary(stdout, *asJSON, keys, summary)
 }

@@ -77,6 +77,24 @@ func TestBenchGymRecord(t *testing.T) {
 	assert.Contains(t, errOut, "--record")
 }
 
+// TestBenchGymOpenEnv: --protocol openenv also drives OpenEnv's /ws and
+// reports its steps/s against the gym's, measured in the same run.
+func TestBenchGymOpenEnv(t *testing.T) {
+	addr := serveInProcess(t, "--no-web", "--tasks-per-env", "1", "--max-steps", "0")
+	code, out, errOut := runCmd(t, "bench", "gym", "--server", "ws://"+addr+"/v1/gym", "--json", "--protocol", "openenv",
+		"--duration", "300ms", "--episodes", "4", "--connections", "2", "--idle-episodes", "20")
+	require.Equal(t, 0, code, errOut)
+	var s map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &s), out)
+	for _, k := range []string{"steps_per_s", "openenv_steps_per_s", "openenv_ratio_to_gym"} {
+		assert.Positive(t, s[k], k)
+	}
+	assert.GreaterOrEqual(t, s["openenv_p99_ms"], s["openenv_p50_ms"])
+	assert.Equal(t, 4.0, s["openenv_connections"])
+	code, _, _ = runCmd(t, "bench", "gym", "--server", "ws://"+addr+"/v1/gym", "--protocol", "carrier-pigeon")
+	assert.NotEqual(t, 0, code, "an unknown protocol is refused")
+}
+
 func TestBenchSearch(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "wiki")
 	code, _, errOut := runCmd(t, "corpus", "simwiki", "--articles", "300", "--out", dir)

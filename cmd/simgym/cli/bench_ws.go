@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/sync/errgroup"
 )
 
 // wsLoad drives closed-loop requests over one websocket connection from
@@ -150,4 +152,74 @@ func replyEpisode(data []byte) (string, error) {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// openEnvSteps drives OpenEnv's websocket (url is its /ws) as its
+// clients use it: one connection per episode, each reset once and then
+// stepped closed loop until the deadline. It returns the steps and their
+// latencies in milliseconds.
+func openEnvSteps(ctx context.Context, url, token, envName, tool string, episodes int, deadline time.Time) (int, []float64, error) {
+	args, _ := json.Marshal(map[string]any{"limit": 5})
+	step := []byte(`{"type":"step","data":{"tool":` + jsonString(tool) + `,"arguments":` + string(args) + `}}`)
+	loads := make([]*wsLoad, episodes)
+	defer func() {
+		for _, l := range loads {
+			if l != nil {
+				_ = l.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"close"}`))
+				l.close()
+			}
+		}
+	}()
+	for i := range loads {
+		l, err := dialLoad(ctx, url, token)
+		if err != nil {
+			return 0, nil, err
+		}
+		loads[i] = l
+		reset := `{"type":"reset","data":{"env":` + jsonString(envName) + `,"seed":` + strconv.Itoa(i%8) + `}}`
+		if err := l.ws.WriteMessage(websocket.TextMessage, []byte(reset)); err != nil {
+			return 0, nil, err
+		}
+	}
+	for _, l := range loads {
+		data, err := l.read()
+		if err != nil {
+			return 0, nil, err
+		}
+		if !bytes.HasPrefix(data, []byte(`{"type":"observation"`)) {
+			return 0, nil, fmt.Errorf("openenv reset: %.300s", data)
+		}
+	}
+	var mu sync.Mutex
+	total, all := 0, make([]float64, 0, 1<<16)
+	var g errgroup.Group
+	for _, l := range loads {
+		g.Go(func() error {
+			n, lat := 0, make([]float64, 0, 1<<12)
+			defer func() {
+				mu.Lock()
+				total += n
+				all = append(all, lat...)
+				mu.Unlock()
+			}()
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				sent := time.Now()
+				if err := l.ws.WriteMessage(websocket.TextMessage, step); err != nil {
+					return err
+				}
+				data, err := l.read()
+				if err != nil {
+					return err
+				}
+				if !bytes.HasPrefix(data, []byte(`{"type":"observation"`)) {
+					return fmt.Errorf("openenv step: %.300s", data)
+				}
+				lat = append(lat, float64(time.Since(sent).Microseconds())/1000)
+				n++
+			}
+			return ctx.Err()
+		})
+	}
+	err := g.Wait()
+	return total, all, err
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/openenv"
 )
 
 // runServe implements `simgym serve`.
@@ -121,6 +122,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Extra = map[string]http.Handler{"/debug/pprof/": http.HandlerFunc(pprof.Index), "/debug/pprof/profile": http.HandlerFunc(pprof.Profile)}
 	}
 	g := gym.New(m, gopt)
+	openenv.Mount(g, openenv.Options{})
 	listen := *addr
 	if listen == "" {
 		listen = "127.0.0.1:8080"
