@@ -519,8 +519,8 @@ func (w *walk) createGoal() (string, error) {
 // findable parent, or an enum value.
 func (w *walk) countList() (*schema.Op, *schema.Arg, *schema.Column, error) {
 	var cands [][2]any
-	for _, ops := range w.s.lists {
-		for _, op := range ops {
+	for _, tb := range w.s.d.Model.Tables {
+		for _, op := range w.s.lists[tb.Name] {
 			tb := w.s.d.Table(op.Table)
 			for _, a := range op.Args {
 				c := tb.Column(a.Column)
@@ -761,8 +761,8 @@ func (w *walk) condGoal() (string, error) {
 	if !cond {
 		yes, no = other, taken
 	}
-	return sentence(pick(w, []string{"please check "+desc+". If its "+fp+" is more than "+thr+", "+yes+"; otherwise, "+no,
-		"look up "+desc+": if its "+fp+" is above "+thr+", "+yes+", and if not, "+no}), "."), nil
+	return sentence(pick(w, []string{"please check " + desc + ". If its " + fp + " is more than " + thr + ", " + yes + "; otherwise, " + no,
+		"look up " + desc + ": if its " + fp + " is above " + thr + ", " + yes + ", and if not, " + no}), "."), nil
 }
 
 // dryRun phrases a branch without running it into the ground truth: on

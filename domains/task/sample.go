@@ -194,7 +194,14 @@ func (s *Sampler) Sample(ctx context.Context, n int) ([]*Task, error) {
 			continue
 		}
 		key := string(mustJSON(t.Actions))
-		if s.seen[key] {
+		tools := make([]string, len(t.Actions))
+		for i, a := range t.Actions {
+			tools[i] = a.Tool
+		}
+		seq := "tools:" + strings.Join(tools, ">")
+		// Same calls: a duplicate. Same tools: mostly passed over, for
+		// variety of chains.
+		if s.seen[key] || (s.seen[seq] && s.rng.IntN(3) != 0) {
 			s.stats.Duplicate++
 			continue
 		}
@@ -215,7 +222,7 @@ func (s *Sampler) Sample(ctx context.Context, n int) ([]*Task, error) {
 			s.stats.Unverified++
 			continue
 		}
-		s.seen[key] = true
+		s.seen[key], s.seen[seq] = true, true
 		t.ID = fmt.Sprintf("%s-%d-%03d", s.d.Name, s.opt.Seed, len(out))
 		out = append(out, t)
 	}
@@ -236,7 +243,7 @@ func (s *Sampler) one(ctx context.Context) (*Task, error) {
 	w := &walk{s: s, ctx: ctx, db: db, gen: &domains.ArgGen{Domain: s.d, Rand: s.rng},
 		t: &Task{Domain: s.d.Name, StateSeed: s.opt.StateSeed}, ents: map[string]*entity{}}
 	n := 1
-	if r := s.rng.IntN(20); r >= 13 {
+	if r := s.rng.IntN(20); r >= 11 {
 		n = 3
 	} else if r >= 5 {
 		n = 2
