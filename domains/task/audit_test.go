@@ -46,7 +46,6 @@ func handTask(t *testing.T, d *domains.Domain, instruction string, calls [][2]st
 	return tk
 }
 
-
 func mustDB(t *testing.T, d *domains.Domain) *sql.DB {
 	db, err := d.NewDB(context.Background(), 1)
 	require.NoError(t, err)
@@ -109,6 +108,9 @@ func TestAuditFindsDefects(t *testing.T) {
 func TestSampledTasksPassAudit(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range domains.All() {
+		if d.Name == "airline" {
+			continue // TestAirlineThroughTheGenericSampler, with its data
+		}
 		ts, err := task.NewSampler(d, task.Options{Seed: 3}).Sample(ctx, 12)
 		require.NoError(t, err)
 		require.NotEmpty(t, ts, d.Name)

@@ -360,6 +360,11 @@ func (w *walk) ask(e *entity, field string) error {
 	if !ok {
 		return errDead
 	}
+	if e.written == nil {
+		e.written = map[string]bool{}
+	}
+	// Asked once: neither asked again nor worth a later write's readback.
+	e.written[field] = true
 	w.t.Outputs = append(w.t.Outputs, v)
 	w.t.OutputRefs = append(w.t.OutputRefs, ref)
 	return nil
