@@ -118,7 +118,7 @@ func article(w string) string {
 func valueText(v any, c *schema.Column) string {
 	switch x := v.(type) {
 	case string:
-		if c != nil && len(c.Enum) > 0 {
+		if c != nil && len(c.Enum) > 0 && strings.ToUpper(x) != x {
 			return human(x)
 		}
 		return x
