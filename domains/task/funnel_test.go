@@ -19,7 +19,13 @@ import (
 func funnelTasks(t *testing.T) (all []*task.Task, write, read *task.Task) {
 	t.Helper()
 	ctx := context.Background()
-	for _, d := range domains.All()[:4] {
+	var ds []*domains.Domain
+	for _, d := range domains.All() {
+		if d.Name != "airline" && len(ds) < 4 {
+			ds = append(ds, d) // airline needs SIMGYM_DATA
+		}
+	}
+	for _, d := range ds {
 		ts, err := task.NewSampler(d, task.Options{Seed: 1}).Sample(ctx, 8)
 		require.NoError(t, err)
 		for _, tk := range ts {
