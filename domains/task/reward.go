@@ -180,21 +180,42 @@ func Answer(t *Task, observations []json.RawMessage) string {
 		if ref.Step < 0 || ref.Step >= len(observations) {
 			continue
 		}
-		if v, ok := field(observations[ref.Step], ref.Field); ok {
+		if v, ok := refValue(observations[ref.Step], ref); ok {
 			parts = append(parts, v)
 		}
 	}
 	return strings.Join(parts, "; ")
 }
 
-// field reads a scalar field of an object, or of the first element of an
-// array, as text.
-func field(obs json.RawMessage, name string) (string, bool) {
+// refValue reads what ref points at in one observation.
+func refValue(obs json.RawMessage, ref OutputRef) (string, bool) {
 	var v any
 	if err := json.Unmarshal(obs, &v); err != nil {
 		return "", false
 	}
-	if list, ok := v.([]any); ok {
+	list, isList := v.([]any)
+	switch {
+	case ref.Fact == FactCount:
+		if !isList {
+			return "", false
+		}
+		return scalarText(float64(len(list))), true
+	case ref.Fact == FactLatest:
+		row := latestRow(list, ref.By)
+		if row == nil {
+			return "", false
+		}
+		return scalarField(row, ref.Field)
+	case isList && ref.Match != nil:
+		for _, x := range list {
+			if m, ok := x.(map[string]any); ok {
+				if s, ok := scalarField(m, ref.Match.Field); ok && s == ref.Match.Value {
+					return scalarField(m, ref.Field)
+				}
+			}
+		}
+		return "", false
+	case isList:
 		if len(list) == 0 {
 			return "", false
 		}
@@ -204,6 +225,39 @@ func field(obs json.RawMessage, name string) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	return scalarField(m, ref.Field)
+}
+
+// latestRow returns the row of list with the greatest by (ISO dates and
+// times compare as text), or nil when the list is empty or the greatest
+// value is shared.
+func latestRow(list []any, by string) map[string]any {
+	var best map[string]any
+	bestV, tie := "", false
+	for _, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		s, ok := m[by].(string)
+		if !ok {
+			continue
+		}
+		switch {
+		case best == nil || s > bestV:
+			best, bestV, tie = m, s, false
+		case s == bestV:
+			tie = true
+		}
+	}
+	if tie {
+		return nil
+	}
+	return best
+}
+
+// scalarField reads a scalar field of a row as text.
+func scalarField(m map[string]any, name string) (string, bool) {
 	x, ok := m[name]
 	if !ok || x == nil {
 		return "", false

@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
-	"sort"
 	"strings"
 
 	"github.com/simgym/simgym/domains"
@@ -83,16 +83,40 @@ type Stats struct {
 	// Refused counts walks a lifecycle or reference rule stopped (also
 	// in Failed); candidates are chosen so it stays zero.
 	Refused int `json:"refused,omitempty"`
+	// Incoherent counts tasks the auditor (Audit) found defects in;
+	// Defects says, per check, how many of those failed it.
+	Incoherent int     `json:"incoherent"`
+	Defects    Defects `json:"defects"`
+}
+
+// Add adds o's counts to st.
+func (st *Stats) Add(o Stats) {
+	st.Tried += o.Tried
+	st.Failed += o.Failed
+	st.Degenerate += o.Degenerate
+	st.Duplicate += o.Duplicate
+	st.Unverified += o.Unverified
+	st.Incoherent += o.Incoherent
+	st.Refused += o.Refused
+	st.Defects.Add(o.Defects)
 }
 
 // Sampler draws tasks in one domain.
 type Sampler struct {
-	d     *domains.Domain
-	g     *Graph
-	opt   Options
-	rng   *rand.Rand
-	seen  map[string]bool
-	stats Stats
+	d      *domains.Domain
+	g      *Graph
+	opt    Options
+	rng    *rand.Rand
+	seen   map[string]bool
+	stats  Stats
+	tables map[string]bool
+	// Ops by table and what they do.
+	lists                       map[string][]*schema.Op
+	gets                        map[string]*schema.Op
+	statusOps, updates, deletes map[string][]*schema.Op
+	// childCreates[t] create rows that reference t.
+	childCreates map[string][]*schema.Op
+	creates      []*schema.Op
 }
 
 // NewSampler prepares sampling in a domain.
@@ -106,18 +130,59 @@ func NewSampler(d *domains.Domain, opt Options) *Sampler {
 	if opt.Attempts <= 0 {
 		opt.Attempts = 20
 	}
-	return &Sampler{
+	s := &Sampler{
 		d: d, g: NewGraph(d), opt: opt,
-		rng:  rand.New(rand.NewPCG(uint64(opt.Seed), hash(d.Name))),
-		seen: map[string]bool{},
+		rng:    rand.New(rand.NewPCG(uint64(opt.Seed), hash(d.Name))),
+		seen:   map[string]bool{},
+		tables: tableSet(d),
+		lists:  map[string][]*schema.Op{}, gets: map[string]*schema.Op{},
+		statusOps: map[string][]*schema.Op{}, updates: map[string][]*schema.Op{}, deletes: map[string][]*schema.Op{},
+		childCreates: map[string][]*schema.Op{},
 	}
+	for _, op := range s.g.Ops {
+		if d.Table(op.Table) == nil {
+			continue
+		}
+		switch op.Kind {
+		case schema.List:
+			s.lists[op.Table] = append(s.lists[op.Table], op)
+		case schema.Get:
+			if keyArg(op) != "" && s.gets[op.Table] == nil {
+				s.gets[op.Table] = op
+			}
+		case schema.Update:
+			if keyArg(op) == "" {
+				continue
+			}
+			if len(op.Sets) > 0 {
+				s.statusOps[op.Table] = append(s.statusOps[op.Table], op)
+			} else {
+				s.updates[op.Table] = append(s.updates[op.Table], op)
+			}
+		case schema.Delete:
+			if keyArg(op) != "" {
+				s.deletes[op.Table] = append(s.deletes[op.Table], op)
+			}
+		case schema.Create:
+			s.creates = append(s.creates, op)
+			seen := map[string]bool{}
+			for _, a := range op.Args {
+				if c := d.Table(op.Table).Column(a.Column); c != nil && c.Ref != "" && a.Role != schema.RoleKey && !seen[c.Ref] {
+					seen[c.Ref] = true
+					s.childCreates[c.Ref] = append(s.childCreates[c.Ref], op)
+				}
+			}
+		}
+	}
+	return s
 }
 
 // Stats returns the counts so far.
 func (s *Sampler) Stats() Stats { return s.stats }
 
-// Sample draws up to n verified tasks. Every task it returns has been
-// replayed to reward 1 and a perturbed replay to reward 0.
+// Sample draws up to n verified, coherent tasks. Every task it returns
+// has no defect Audit finds, and has been replayed to reward 1 and a
+// perturbed replay to reward 0.
 func (s *Sampler) Sample(ctx context.Context, n int) ([]*Task, error) {
 	var out []*Task
 	for tries := 0; len(out) < n && tries < n*s.opt.Attempts; tries++ {
@@ -133,8 +198,24 @@ func (s *Sampler) Sample(ctx context.Context, n int) ([]*Task, error) {
 			continue
 		}
 		key := string(mustJSON(t.Actions))
-		if s.seen[key] {
+		tools := make([]string, len(t.Actions))
+		for i, a := range t.Actions {
+			tools[i] = a.Tool
+		}
+		seq := "tools:" + strings.Join(tools, ">")
+		// Same calls: a duplicate. Same tools: mostly passed over, for
+		// variety of chains.
+		if s.seen[key] || (s.seen[seq] && s.rng.IntN(3) != 0) {
 			s.stats.Duplicate++
+			continue
+		}
+		df, err := Audit(ctx, s.d, t)
+		if err != nil {
+			return out, err
+		}
+		if df.Total() > 0 {
+			s.stats.Incoherent++
+			s.stats.Defects.Add(df.tasks())
 			continue
 		}
 		v, err := Verify(ctx, s.d, t)
@@ -145,73 +226,16 @@ func (s *Sampler) Sample(ctx context.Context, n int) ([]*Task, error) {
 			s.stats.Unverified++
 			continue
 		}
-		s.seen[key] = true
+		s.seen[key], s.seen[seq] = true, true
 		t.ID = fmt.Sprintf("%s-%d-%03d", s.d.Name, s.opt.Seed, len(out))
 		out = append(out, t)
 	}
 	return out, nil
 }
 
-// walkLength draws a chain length, shorter chains more often.
-func (s *Sampler) walkLength() int {
-	weights := []int{4, 6, 5, 4, 3, 2, 1, 1}[:s.opt.MaxLength]
-	total := 0
-	for _, w := range weights {
-		total += w
-	}
-	r := s.rng.IntN(total)
-	for i, w := range weights {
-		if r < w {
-			return i + 1
-		}
-		r -= w
-	}
-	return 1
-}
-
-// pick chooses among ops, weighting reads at the start and writes after
-// a read (chains that read before they write).
-func (s *Sampler) pick(ops []*schema.Op, first bool, prevRead bool) *schema.Op {
-	if len(ops) == 0 {
-		return nil
-	}
-	weights := make([]int, len(ops))
-	total := 0
-	for i, op := range ops {
-		w := 1
-		switch {
-		case first && !op.Kind.IsWrite():
-			w = 3
-		case !first && prevRead && op.Kind.IsWrite():
-			w = 3
-		case !first && op.Kind == schema.List:
-			w = 0 // a list after a row adds nothing an instruction can say
-		}
-		weights[i] = w
-		total += w
-	}
-	if total == 0 {
-		return nil
-	}
-	r := s.rng.IntN(total)
-	for i, w := range weights {
-		if r < w {
-			return ops[i]
-		}
-		r -= w
-	}
-	return nil
-}
-
-// focus is the entity a chain is working on.
-type focus struct {
-	table string
-	id    any
-	row   map[string]any
-	// described says how the instruction names it.
-	described string
-	created   bool
-}
+var openers = []string{"Hi! ", "Hello. ", "Hi there. ", "Good morning! ", "Hey, quick request. ", "I'm hoping you can help. "}
+var closers = []string{" Thanks!", " Thank you.", " Thanks in advance.", " Much appreciated."}
+var connectors = []string{"Also, ", "After that, ", "Then ", "Once that's done, ", "And "}
 
 // one draws and executes one walk; nil when it fails or is degenerate.
 func (s *Sampler) one(ctx context.Context) (*Task, error) {
@@ -220,65 +244,42 @@ func (s *Sampler) one(ctx context.Context) (*Task, error) {
 		return nil, err
 	}
 	defer db.Close()
-	length := s.walkLength()
-	t := &Task{Domain: s.d.Name, StateSeed: s.opt.StateSeed}
-	var cur *focus
-	var op *schema.Op
-	var clauses []string
-	var shape []string
-	gen := &domains.ArgGen{Domain: s.d, Rand: s.rng}
-	for step := 0; step < length; step++ {
-		if step == 0 {
-			op = s.pick(s.g.Ops, true, false)
-		} else {
-			op = s.pick(s.g.Next[op.Tool], false, !op.Kind.IsWrite())
-		}
-		if op == nil {
-			break
-		}
-		args, target, clause, ok, err := s.arguments(ctx, db, gen, op, cur)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		raw := mustJSON(args)
-		res, err := s.d.Call(ctx, db, op.Tool, raw)
-		if err != nil {
-			if domains.IsToolError(err) {
+	w := &walk{s: s, ctx: ctx, db: db, gen: &domains.ArgGen{Domain: s.d, Rand: s.rng},
+		t: &Task{Domain: s.d.Name, StateSeed: s.opt.StateSeed}, ents: map[string]*entity{}}
+	n := 1
+	if r := s.rng.IntN(20); r >= 11 {
+		n = 3
+	} else if r >= 5 {
+		n = 2
+	}
+	for i := 0; i < n; i++ {
+		mark := len(w.t.Actions)
+		gi := w.pickGoalIndex()
+		sent, err := goals[gi].g(w)
+		if errors.Is(err, errDead) || errors.Is(err, errRefused) {
+			if errors.Is(err, errRefused) || len(w.t.Actions) > mark {
+				// Calls were made for a goal that did not finish.
 				s.stats.Failed++
 				if domains.IsRefused(err) {
 					s.stats.Refused++
 				}
 				return nil, nil
 			}
-			return nil, fmt.Errorf("sample %s: %w", op.Tool, err)
+			continue
 		}
-		t.Actions = append(t.Actions, Action{Tool: op.Tool, Arguments: raw})
-		t.Observations = append(t.Observations, res)
-		shape = append(shape, string(op.Kind))
-		next, err := s.advance(ctx, db, op, res, target)
 		if err != nil {
 			return nil, err
 		}
-		// Reads that end a chain, or lead nowhere else, ask for a value.
-		if !op.Kind.IsWrite() && next != nil && (step == length-1 || s.rng.IntN(3) == 0) && len(t.OutputRefs) < 2 {
-			if f, v, ok := s.outputField(op, res); ok {
-				t.Outputs = append(t.Outputs, v)
-				t.OutputRefs = append(t.OutputRefs, OutputRef{Step: len(t.Actions) - 1, Field: f})
-				clause = fmt.Sprintf("tell me the %s of %s", words(f), next.described)
-			}
+		for _, e := range w.ents {
+			e.said = true
 		}
-		if clause != "" {
-			clauses = append(clauses, clause)
+		if len(w.text) > 0 {
+			sent = pick(w, connectors) + lowerFirst(sent)
 		}
-		cur = next
-		if cur == nil {
-			break
-		}
+		w.text = append(w.text, sent)
 	}
-	if len(t.Actions) == 0 {
+	t := w.t
+	if len(t.Actions) == 0 || len(w.text) == 0 {
 		s.stats.Failed++
 		return nil, nil
 	}
@@ -292,248 +293,25 @@ func (s *Sampler) one(ctx context.Context) (*Task, error) {
 	}
 	t.Changes = changes
 	t.Fingerprint = domains.Fingerprint(changes)
-	t.Shape = strings.Join(shape, ">")
-	t.Instruction = s.render(clauses)
+	t.Shape = strings.Join(w.shape, ">")
+	text := strings.Join(w.text, " ")
+	if s.rng.IntN(3) == 0 {
+		text = pick(w, openers) + text
+	}
+	if s.rng.IntN(4) == 0 {
+		text += pick(w, closers)
+	}
+	t.Instruction, t.Skeleton, t.Facts = unmark(text)
 	return t, nil
 }
 
-// arguments chooses a step's arguments from the focus entity and the
-// data; target is the entity the step acts on (before it runs).
-func (s *Sampler) arguments(ctx context.Context, db *sql.DB, gen *domains.ArgGen, op *schema.Op, cur *focus) (map[string]any, *focus, string, bool, error) {
-	tool := s.d.Tool(op.Tool)
-	table := s.d.Table(op.Table)
-	args := map[string]any{}
-	var target *focus
-	// Arguments that the focus fills.
-	refDesc := map[string]string{}
-	for _, a := range op.Args {
-		switch {
-		case a.Role == schema.RoleKey && op.Kind != schema.Create:
-			if cur != nil && cur.table == op.Table {
-				// A step whose entity is in a state the tool does not
-				// apply to ends the walk: the call would be refused.
-				if ok, err := s.applies(ctx, db, op, cur.id); !ok || err != nil {
-					return nil, nil, "", false, err
-				}
-				args[a.Name] = cur.id
-				target = cur
-			}
-		case a.Column != "" && a.Role != schema.RoleKey:
-			if c := table.Column(a.Column); c != nil && c.Ref != "" && cur != nil && cur.table == c.Ref {
-				args[a.Name] = cur.id
-				refDesc[a.Name] = cur.described
-			}
-		}
+// lowerFirst lower-cases a sentence's first letter (unless it is "I" or
+// a stated value).
+func lowerFirst(s string) string {
+	if strings.HasPrefix(s, "I ") || strings.HasPrefix(s, "I'") || strings.HasPrefix(s, mark) || s == "" {
+		return s
 	}
-	// A chain's first step on an existing entity: pick a row.
-	if target == nil && op.Kind != schema.Create && op.Kind != schema.List {
-		key := keyArg(op)
-		if key == "" {
-			return nil, nil, "", false, nil
-		}
-		row, err := s.randomRowFor(ctx, db, op, table)
-		if err != nil || row == nil {
-			return nil, nil, "", false, err
-		}
-		target = &focus{table: op.Table, id: row["id"], row: row}
-		target.described = s.describe(ctx, db, table, row)
-		args[key] = row["id"]
-	}
-	clause := ""
-	// Name referenced entities as a user would, not by internal id.
-	describeRefs := func() error {
-		for _, a := range op.Args {
-			if a.Column == "" || a.Role == schema.RoleKey || refDesc[a.Name] != "" || args[a.Name] == nil {
-				continue
-			}
-			c := table.Column(a.Column)
-			if c == nil || c.Ref == "" {
-				continue
-			}
-			parent := s.d.Table(c.Ref)
-			row, err := s.rowByID(ctx, db, parent, args[a.Name])
-			if err != nil {
-				return err
-			}
-			if row != nil {
-				refDesc[a.Name] = s.describe(ctx, db, parent, row)
-			}
-		}
-		return nil
-	}
-	switch op.Kind {
-	case schema.List:
-		// Filter on an attribute of a real row, so the list finds it.
-		if cur == nil || len(args) == 0 {
-			row, err := s.randomRow(ctx, db, table)
-			if err != nil || row == nil {
-				return nil, nil, "", false, err
-			}
-			f := s.filterArg(op, table, row)
-			if f == nil {
-				return nil, nil, "", false, nil
-			}
-			args[f.Name] = row[table.Column(f.Column).Key]
-			target = &focus{table: op.Table, id: row["id"], row: row}
-			target.described = s.describe(ctx, db, table, row)
-		}
-	case schema.Get:
-	case schema.Create:
-		valid := decode(gen.Valid(ctx, db, tool))
-		for k, v := range valid {
-			if _, set := args[k]; !set && !isKeyArg(op, k) {
-				args[k] = v
-			}
-		}
-		if err := describeRefs(); err != nil {
-			return nil, nil, "", false, err
-		}
-		clause = fmt.Sprintf("create a new %s with %s", words(op.Table), s.listArgs(op, args, refDesc))
-	case schema.Update:
-		valid := decode(gen.Valid(ctx, db, tool))
-		var changed []string
-		for _, a := range op.Args {
-			if a.Role != schema.RoleColumn || args[a.Name] != nil {
-				continue
-			}
-			if v, ok := valid[a.Name]; ok && len(changed) < 2 && s.rng.IntN(2) == 0 {
-				args[a.Name] = v
-				changed = append(changed, a.Name)
-			}
-		}
-		if err := describeRefs(); err != nil {
-			return nil, nil, "", false, err
-		}
-		verb := "update"
-		if len(op.Sets) > 0 {
-			verb = actionWord(op)
-		}
-		clause = fmt.Sprintf("%s %s", verb, target.described)
-		if len(changed) > 0 {
-			clause += " and set its " + s.listArgs(op, pickArgs(args, changed), refDesc)
-		}
-		if len(op.Sets) == 0 && len(changed) == 0 {
-			return nil, nil, "", false, nil
-		}
-	case schema.Delete:
-		clause = "delete " + target.described
-	}
-	// Required arguments nobody set: draw them.
-	for _, n := range requiredArgs(tool) {
-		if _, ok := args[n]; !ok {
-			valid := decode(gen.Valid(ctx, db, tool))
-			if v, ok := valid[n]; ok {
-				args[n] = v
-			}
-		}
-	}
-	return args, target, clause, true, nil
-}
-
-// advance returns the entity a chain works on after a step.
-func (s *Sampler) advance(ctx context.Context, db *sql.DB, op *schema.Op, res json.RawMessage, target *focus) (*focus, error) {
-	table := s.d.Table(op.Table)
-	var row map[string]any
-	switch op.Kind {
-	case schema.Delete:
-		return nil, nil
-	case schema.List:
-		var list []map[string]any
-		if err := json.Unmarshal(res, &list); err != nil || len(list) == 0 {
-			return nil, nil
-		}
-		row = list[0]
-		if target != nil {
-			for _, r := range list {
-				if fmt.Sprint(r["id"]) == fmt.Sprint(target.id) {
-					row = r
-				}
-			}
-		}
-	default:
-		if err := json.Unmarshal(res, &row); err != nil || row == nil {
-			return nil, nil
-		}
-	}
-	f := &focus{table: op.Table, id: row["id"], row: row}
-	switch {
-	case op.Kind == schema.Create:
-		f.created = true
-		f.described = "the new " + words(op.Table)
-	case target != nil && fmt.Sprint(target.id) == fmt.Sprint(row["id"]):
-		f.described = target.described
-	default:
-		f.described = s.describe(ctx, db, table, row)
-	}
-	return f, nil
-}
-
-// outputField picks an informative field of a read's result to ask for.
-func (s *Sampler) outputField(op *schema.Op, res json.RawMessage) (string, string, bool) {
-	var v any
-	if err := json.Unmarshal(res, &v); err != nil {
-		return "", "", false
-	}
-	if list, ok := v.([]any); ok {
-		if len(list) == 0 {
-			return "", "", false
-		}
-		v = list[0]
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return "", "", false
-	}
-	var cands []string
-	for k, x := range m {
-		if k == "id" || strings.HasSuffix(k, "_id") || strings.HasSuffix(k, "Id") {
-			continue
-		}
-		switch val := x.(type) {
-		case string:
-			if len(val) >= 3 && len(val) <= 80 {
-				cands = append(cands, k)
-			}
-		case float64:
-			if len(scalarText(val)) >= 3 {
-				cands = append(cands, k)
-			}
-		}
-	}
-	if len(cands) == 0 {
-		return "", "", false
-	}
-	sort.Strings(cands)
-	k := cands[s.rng.IntN(len(cands))]
-	return k, scalarText(m[k]), true
-}
-
-// describe names a row the way a user would: by an attribute that is
-// unique in its table (email, name, title, ...), else by its id.
-func (s *Sampler) describe(ctx context.Context, db *sql.DB, t *schema.Table, row map[string]any) string {
-	prefs := []string{"email", "name", "full_name", "title", "username", "phone", "code", "number", "license_plate", "isbn", "record_locator", "flight_number"}
-	var cols []*schema.Column
-	for _, p := range prefs {
-		if c := t.Column(p); c != nil && c.JSONType == "string" {
-			cols = append(cols, c)
-		}
-	}
-	for _, c := range t.Columns {
-		if c.JSONType == "string" && !c.PK && c.Ref == "" && len(c.Enum) == 0 && c.Format == "" && !contains(prefs, c.Name) {
-			cols = append(cols, c)
-		}
-	}
-	for _, c := range cols {
-		v, ok := row[c.Key].(string)
-		if !ok || len(v) < 3 || len(v) > 60 {
-			continue
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+schema.Quote(t.Name)+` WHERE `+schema.Quote(c.Name)+` = ?`, v).Scan(&n); err == nil && n == 1 {
-			return fmt.Sprintf("the %s whose %s is %s", words(t.Name), words(c.Key), v)
-		}
-	}
-	return fmt.Sprintf("the %s with id %v", words(t.Name), row["id"])
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // rowByID reads one row of t as a map keyed by JSON keys, or nil.
@@ -633,55 +411,6 @@ func (s *Sampler) filterArg(op *schema.Op, t *schema.Table, row map[string]any) 
 		return nil
 	}
 	return cands[s.rng.IntN(len(cands))]
-}
-
-func (s *Sampler) listArgs(op *schema.Op, args map[string]any, refDesc map[string]string) string {
-	names := make([]string, 0, len(args))
-	for k := range args {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var parts []string
-	for _, k := range names {
-		if d, ok := refDesc[k]; ok {
-			parts = append(parts, fmt.Sprintf("%s %s", words(strings.TrimSuffix(k, "_id")), d))
-			continue
-		}
-		v, _ := json.Marshal(args[k])
-		text := string(v)
-		if str, ok := args[k].(string); ok {
-			text = str
-		}
-		parts = append(parts, fmt.Sprintf("%s %s", words(k), text))
-	}
-	if len(parts) == 0 {
-		return "no details"
-	}
-	if len(parts) == 1 {
-		return parts[0]
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-}
-
-var openers = []string{"Please ", "I need you to ", "Could you ", "Hi! Can you ", "I'd like you to ", ""}
-var joiners = []string{", then ", ". After that, ", "; next, ", ", and then "}
-
-// render joins the clauses into an instruction, phrased by the seed.
-func (s *Sampler) render(clauses []string) string {
-	if len(clauses) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(openers[s.rng.IntN(len(openers))])
-	for i, c := range clauses {
-		if i > 0 {
-			b.WriteString(joiners[s.rng.IntN(len(joiners))])
-		}
-		b.WriteString(c)
-	}
-	out := b.String()
-	out = strings.ToUpper(out[:1]) + out[1:]
-	return strings.TrimRight(out, " ") + "."
 }
 
 func keyArg(op *schema.Op) string {

@@ -24,11 +24,32 @@ type Action struct {
 }
 
 // OutputRef says where in the ground truth a required output is read:
-// a field of the object (or first element) a step returned.
+// a field of the object a step returned or, for a list, of the row
+// Match selects (the row the instruction names), or a fact about the
+// whole list (Fact "count": how many rows; "latest": the row with the
+// greatest By).
 type OutputRef struct {
 	Step  int    `json:"step"`
 	Field string `json:"field"`
+	// Match selects a list's row by a field's value.
+	Match *Match `json:"match,omitempty"`
+	// Fact is a list-level fact ("count" or "latest"), when not a row's.
+	Fact string `json:"fact,omitempty"`
+	// By is the field "latest" orders by.
+	By string `json:"by,omitempty"`
 }
+
+// Match selects the list row whose Field reads Value.
+type Match struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// The list-level facts an OutputRef may ask for.
+const (
+	FactCount  = "count"
+	FactLatest = "latest"
+)
 
 // Task is one verifiable task.
 type Task struct {
@@ -55,6 +76,12 @@ type Task struct {
 	Fingerprint string `json:"fingerprint"`
 	// Shape is the sequence of tool kinds, e.g. "list>get>update".
 	Shape string `json:"shape"`
+	// Skeleton is the instruction with every stated value replaced by
+	// "{}": tasks sharing it differ only in their values.
+	Skeleton string `json:"skeleton,omitempty"`
+	// Facts are the values the instruction states; a paraphrase must
+	// keep every one.
+	Facts []string `json:"facts,omitempty"`
 }
 
 // Writes counts the ground truth's state-changing actions.

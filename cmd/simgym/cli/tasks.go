@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/domains/task"
+	"github.com/simgym/simgym/eval/chat"
+	"github.com/simgym/simgym/eval/policy"
 )
 
 // runTasks implements `simgym tasks --n N --seed S --out FILE.jsonl`.
@@ -24,6 +27,8 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	stateSeed := fs.Int64("state-seed", 1, "seed of the initial state")
 	out := fs.String("out", "", "JSONL file to write the tasks to")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	rewriteURL := fs.String("rewrite-with", "", "paraphrase instructions with this OpenAI-compatible API root (key from OPENAI_API_KEY)")
+	rewriteModel := fs.String("model", "", "model of --rewrite-with")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -32,6 +37,9 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *out == "" || *n <= 0 {
 		return fmt.Errorf("%w: --out and a positive --n are required", errUsage)
+	}
+	if (*rewriteURL == "") != (*rewriteModel == "") {
+		return fmt.Errorf("%w: --rewrite-with and --model go together", errUsage)
 	}
 	ds, err := selectDomains(*domainName)
 	if err != nil {
@@ -100,21 +108,45 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		all = append(all, got[i]...)
 		if samplers[i] != nil {
-			st := samplers[i].Stats()
-			stats.Tried += st.Tried
-			stats.Failed += st.Failed
-			stats.Degenerate += st.Degenerate
-			stats.Duplicate += st.Duplicate
-			stats.Unverified += st.Unverified
+			stats.Add(samplers[i].Stats())
 		}
+	}
+	var rewrite *task.RewriteCounts
+	if *rewriteURL != "" {
+		ep := &policy.Endpoint{BaseURL: strings.TrimRight(*rewriteURL, "/"), APIKey: os.Getenv("OPENAI_API_KEY"), Model: *rewriteModel}
+		rc, err := task.Rewrite(ctx, all, func(ctx context.Context, instr string) (string, error) {
+			msg, _, err := ep.Complete(ctx, []chat.Message{{Role: chat.System, Content: task.RewritePrompt}, {Role: chat.User, Content: instr}}, nil)
+			return msg.Content, err
+		})
+		if err != nil {
+			return err
+		}
+		rewrite = &rc
 	}
 	// Verify what is written, independently of sampling.
 	verified, rejected := 0, 0
 	distinct := map[string]bool{}
+	skeletons := map[string]bool{}
+	lengths := map[string]int{}
+	shapes := map[string]int{}
+	var defects task.Defects
+	single := 0
 	for _, t := range all {
-		v, err := task.Verify(ctx, domains.Lookup(t.Domain), t)
+		d := domains.Lookup(t.Domain)
+		v, err := task.Verify(ctx, d, t)
 		if err != nil {
 			return err
+		}
+		df, err := task.Audit(ctx, d, t)
+		if err != nil {
+			return err
+		}
+		defects.Add(df)
+		skeletons[t.Skeleton] = true
+		lengths[fmt.Sprint(len(t.Actions))]++
+		shapes[t.Shape]++
+		if len(t.Actions) == 1 {
+			single++
 		}
 		if v.Replay {
 			verified++
@@ -149,12 +181,39 @@ func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"distinct": len(distinct), "seconds": round3(time.Since(start).Seconds()),
 		"tried": stats.Tried, "dropped_failed": stats.Failed, "dropped_degenerate": stats.Degenerate,
 		"dropped_duplicate": stats.Duplicate, "dropped_unverified": stats.Unverified, "out": *out,
+		"dropped_incoherent": stats.Incoherent, "incoherent_defects": stats.Defects, "defects": defects,
+		"skeletons": len(skeletons), "chain_lengths": lengths, "shapes": topShapes(shapes, 15), "distinct_shapes": len(shapes),
+		"single_call": round3(float64(single) / float64(max(1, len(all)))),
 	}
-	if err := writeSummary(stdout, *asJSON, []string{"tasks", "verified", "perturbed_rejected", "distinct", "seconds", "tried", "dropped_failed", "dropped_degenerate", "dropped_duplicate", "dropped_unverified", "out"}, summary); err != nil {
+	keys := []string{"tasks", "verified", "perturbed_rejected", "distinct", "skeletons", "single_call", "chain_lengths", "distinct_shapes", "shapes", "defects", "seconds", "tried", "dropped_failed", "dropped_degenerate", "dropped_duplicate", "dropped_unverified", "dropped_incoherent", "incoherent_defects", "out"}
+	if rewrite != nil {
+		summary["rewrites"] = *rewrite
+		keys = append(keys, "rewrites")
+	}
+	if err := writeSummary(stdout, *asJSON, keys, summary); err != nil {
 		return err
 	}
 	if len(all) < *n {
 		fmt.Fprintf(stderr, "simgym tasks: only %d of %d tasks could be sampled\n", len(all), *n)
 	}
 	return nil
+}
+
+// topShapes keeps the n most common chain shapes (ties by name).
+func topShapes(shapes map[string]int, n int) map[string]int {
+	names := make([]string, 0, len(shapes))
+	for s := range shapes {
+		names = append(names, s)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if shapes[names[i]] != shapes[names[j]] {
+			return shapes[names[i]] > shapes[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	out := map[string]int{}
+	for _, s := range names[:min(n, len(names))] {
+		out[s] = shapes[s]
+	}
+	return out
 }
