@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,7 +14,7 @@ import (
 // FuzzReadDocument feeds arbitrary bytes to format detection and every
 // reader: no panic, and every result is well formed.
 func FuzzReadDocument(f *testing.F) {
-	for _, dir := range []string{"testdata/input", "testdata/broken"} {
+	for _, dir := range []string{"testdata/input", "testdata/broken", "testdata/jsonl"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, p := range files {
 			if data, err := os.ReadFile(p); err == nil {
@@ -42,6 +44,58 @@ func FuzzReadDocument(f *testing.F) {
 		}
 		if len(ts) == 0 && len(sk) == 0 {
 			t.Fatalf("no tools and no reason")
+		}
+	})
+}
+
+// FuzzSplitJSON checks how documents are cut into top-level values: every
+// value kept is valid JSON, lines are in range and in order, and a JSONL
+// document gives exactly one value or error per non-blank line.
+func FuzzSplitJSON(f *testing.F) {
+	files, _ := filepath.Glob("testdata/jsonl/*")
+	files = append(files, "testdata/input/notes_openai.jsonl")
+	for _, p := range files {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("{\"a\":1}\n{\"b\":\n{\"c\":3}\n"))
+	f.Add([]byte("{\"a\":1} {\"b\":2}\n[3]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		values, lined, err := splitJSON(data, 0)
+		if err != nil {
+			if len(values) != 0 {
+				t.Fatalf("error %v with %d values", err, len(values))
+			}
+			return
+		}
+		lines := 1 + bytes.Count(data, []byte("\n"))
+		prev := 0
+		for i, v := range values {
+			if v.line < 1 || v.line > lines {
+				t.Fatalf("value %d on line %d of %d", i, v.line, lines)
+			}
+			if v.line < prev || (lined && v.line == prev) {
+				t.Fatalf("value %d on line %d after line %d", i, v.line, prev)
+			}
+			prev = v.line
+			if v.err == nil && !json.Valid(v.raw) {
+				t.Fatalf("value %d is not valid JSON: %q", i, v.raw)
+			}
+			if !lined && v.err != nil && i != len(values)-1 {
+				t.Fatalf("a broken value in a stream must end it")
+			}
+		}
+		if lined {
+			blank := 0
+			for _, l := range bytes.Split(data, []byte("\n")) {
+				if len(bytes.TrimSpace(l)) == 0 {
+					blank++
+				}
+			}
+			if len(values) != lines-blank {
+				t.Fatalf("JSONL: %d values for %d non-blank lines", len(values), lines-blank)
+			}
 		}
 	})
 }
