@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,6 +96,45 @@ func FuzzSplitJSON(f *testing.F) {
 			}
 			if len(values) != lines-blank {
 				t.Fatalf("JSONL: %d values for %d non-blank lines", len(values), lines-blank)
+			}
+		}
+	})
+}
+
+// FuzzArchive feeds arbitrary bytes to the tar.gz reader: no panic, no
+// document past the per-document cap, no more bytes handed on than the
+// archive cap allows, and every document named inside the archive.
+func FuzzArchive(f *testing.F) {
+	var buf bytes.Buffer
+	if err := packArchive(&buf, 3, 300, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:buf.Len()/2])
+	f.Add([]byte{0x1f, 0x8b})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const maxDoc, maxArchive = 500, 800
+		var total int64
+		c := &collector{opt: Options{MaxDocumentBytes: maxDoc, MaxArchiveBytes: maxArchive}.withDefaults(), emit: func(name string, doc []byte) error {
+			if !strings.HasPrefix(name, "fuzz.tar.gz!") {
+				t.Fatalf("document %q not named inside the archive", name)
+			}
+			if len(doc) > maxDoc {
+				t.Fatalf("document %q of %d bytes passed the cap", name, len(doc))
+			}
+			total += int64(len(doc))
+			return nil
+		}}
+		err := c.collectTarGz("fuzz.tar.gz", bytes.NewReader(data))
+		if err != nil && !errors.Is(err, ErrArchiveTooLarge) {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if total > maxArchive {
+			t.Fatalf("%d bytes handed on, cap %d", total, maxArchive)
+		}
+		for _, s := range c.skipped {
+			if !strings.HasPrefix(s.File, "fuzz.tar.gz") || s.Reason == "" {
+				t.Fatalf("skipped entry %+v", s)
 			}
 		}
 	})
