@@ -21,14 +21,14 @@ import (
 )
 
 // TestApisguruDomains clusters the 30k-operation sample: modularity of at
-// least 0.5, NMI against the specs' categories reported, and identical
-// output for identical input and seed.
+// least 0.5, NMI against the specs' categories reported, and a
+// byte-identical domains.json when the whole pipeline runs again.
 func TestApisguruDomains(t *testing.T) {
 	path := testenv.Data(t, "apisguru-30k.tar.gz")
 	testenv.SkipIfRace(t, "clusters 30k tools")
 	cat, err := spec.Read(context.Background(), []string{path}, spec.Options{})
 	require.NoError(t, err)
-	f, err := Build(context.Background(), cat, Options{Seed: 1})
+	f, err := Build(context.Background(), cat, commandOptions)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, len(f.Tools), 30000)
 	assert.GreaterOrEqual(t, f.Modularity, 0.5)
@@ -52,13 +52,16 @@ func TestApisguruDomains(t *testing.T) {
 	assert.True(t, string(first) == string(second), "same input and seed give byte-identical domains.json")
 }
 
+// commandOptions are `simgym domains`' defaults, with seed 1.
+var commandOptions = Options{Resolution: 1, Seed: 1, Neighbours: 10}
+
 // domainsJSON runs what `simgym domains` runs (read the specs, link,
-// cluster, marshal) with the command's default options and seed 1.
+// cluster, marshal) with the command's default options.
 func domainsJSON(t *testing.T, paths []string) []byte {
 	t.Helper()
 	cat, err := spec.Read(context.Background(), paths, spec.Options{})
 	require.NoError(t, err)
-	f, err := Build(context.Background(), cat, Options{Resolution: 1, Seed: 1, Neighbours: 10})
+	f, err := Build(context.Background(), cat, commandOptions)
 	require.NoError(t, err)
 	data, err := f.Marshal()
 	require.NoError(t, err)
