@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
@@ -60,12 +61,14 @@ func readDocument(name string, data []byte) ([]*tools.Tool, []tools.Skipped) {
 	if !utf8.Valid(trimmed) {
 		return nil, []tools.Skipped{{File: name, Reason: "not UTF-8 text"}}
 	}
-	var values []json.RawMessage
-	var lines []int
+	// Line numbers count from the top of the file, blank lines included.
+	lead := bytes.Count(data[:len(data)-len(bytes.TrimLeftFunc(data, unicode.IsSpace))], []byte("\n"))
+	var values []jsonValue
+	lined := false
 	switch trimmed[0] {
 	case '{', '[':
 		var err error
-		values, lines, err = splitJSON(trimmed)
+		values, lined, err = splitJSON(trimmed, lead)
 		if err != nil {
 			return nil, []tools.Skipped{{File: name, Reason: err.Error()}}
 		}
@@ -74,16 +77,20 @@ func readDocument(name string, data []byte) ([]*tools.Tool, []tools.Skipped) {
 		if err != nil {
 			return nil, []tools.Skipped{{File: name, Reason: fmt.Sprintf("neither JSON nor YAML: %v", err)}}
 		}
-		values, lines = []json.RawMessage{js}, []int{1}
+		values = []jsonValue{{raw: js, line: lead + 1}}
 	}
 	var out []*tools.Tool
 	var skipped []tools.Skipped
-	for i, v := range values {
+	for _, v := range values {
 		where := name
-		if len(values) > 1 {
-			where = fmt.Sprintf("%s:%d", name, lines[i])
+		if lined || len(values) > 1 {
+			where = fmt.Sprintf("%s:%d", name, v.line)
 		}
-		ts, sk := readValue(where, v)
+		if v.err != nil {
+			skipped = append(skipped, tools.Skipped{File: where, Reason: v.err.Error()})
+			continue
+		}
+		ts, sk := readValue(where, v.raw)
 		out = append(out, ts...)
 		skipped = append(skipped, sk...)
 	}
@@ -93,12 +100,27 @@ func readDocument(name string, data []byte) ([]*tools.Tool, []tools.Skipped) {
 	return out, skipped
 }
 
-// splitJSON returns the top-level JSON values of data (one for a plain
-// document, several for JSONL) with the line each starts on.
-func splitJSON(data []byte) ([]json.RawMessage, []int, error) {
+// jsonValue is one top-level JSON value of a document and the line it
+// starts on, or, when err is set, a line or value that is not valid JSON.
+type jsonValue struct {
+	raw  json.RawMessage
+	line int
+	err  error
+}
+
+// splitJSON returns the top-level JSON values of data: one for a plain
+// document, one a line for JSONL (lined is then true), or several for a
+// stream of concatenated documents. A broken JSONL line is returned as a
+// value with its error, and the lines after it are read. A broken value
+// in a stream after the first is returned the same way, and ends the
+// stream, since nothing says where the next value would start. A broken
+// first value fails the whole document. Line numbers start after lead
+// lines (the blank lines trimmed off data's top).
+func splitJSON(data []byte, lead int) (values []jsonValue, lined bool, err error) {
+	if isJSONL(data) {
+		return splitLines(data, lead), true, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var values []json.RawMessage
-	var lines []int
 	for {
 		start := dec.InputOffset()
 		var v json.RawMessage
@@ -106,21 +128,71 @@ func splitJSON(data []byte) ([]json.RawMessage, []int, error) {
 		if err == io.EOF {
 			break
 		}
-		line := 1 + bytes.Count(data[:start], []byte("\n"))
-		if start < int64(len(data)) && data[start] == '\n' {
-			line++
+		// The value starts after the blank space that follows the last.
+		for start < int64(len(data)) && strings.IndexByte(" \t\r\n", data[start]) >= 0 {
+			start++
 		}
+		line := lead + 1 + bytes.Count(data[:start], []byte("\n"))
 		if err != nil {
+			err = fmt.Errorf("invalid JSON at line %d: %w", line, err)
 			if len(values) == 0 {
-				return nil, nil, fmt.Errorf("invalid JSON at line %d: %w", line, err)
+				return nil, false, err
 			}
-			// A JSONL file with a broken line: keep the good ones.
-			return values, lines, nil
+			values = append(values, jsonValue{line: line, err: fmt.Errorf("%w; the rest of the document is not read", err)})
+			break
 		}
-		values = append(values, v)
-		lines = append(lines, line)
+		values = append(values, jsonValue{raw: v, line: line})
 	}
-	return values, lines, nil
+	return values, false, nil
+}
+
+// isJSONL reports whether data is line-delimited JSON: more than one
+// non-blank line, and the first line a complete JSON value on its own; or,
+// when the first line is broken, one that opens an object with a key on
+// the same line (which pretty-printers never write) followed by a line
+// that is a complete object on its own.
+func isJSONL(data []byte) bool {
+	var first, second []byte
+	for len(data) > 0 && second == nil {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		line = bytes.TrimSpace(line)
+		switch {
+		case len(line) == 0:
+		case first == nil:
+			first = line
+		default:
+			second = line
+		}
+	}
+	if second == nil {
+		return false
+	}
+	if json.Valid(first) {
+		return true
+	}
+	return first[0] == '{' && len(bytes.TrimSpace(first[1:])) > 0 &&
+		second[0] == '{' && json.Valid(second)
+}
+
+// splitLines reads each non-blank line of data as one JSON value.
+func splitLines(data []byte, lead int) []jsonValue {
+	var values []jsonValue
+	for n := lead + 1; len(data) > 0; n++ {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var v json.RawMessage
+		if err := json.Unmarshal(line, &v); err != nil {
+			values = append(values, jsonValue{line: n, err: fmt.Errorf("invalid JSON line: %w", err)})
+			continue
+		}
+		values = append(values, jsonValue{raw: v, line: n})
+	}
+	return values
 }
 
 // yamlToJSON converts a YAML document to JSON, turning non-string map keys
