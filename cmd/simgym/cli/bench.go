@@ -304,6 +304,11 @@ func startServer(ctx context.Context, stderr io.Writer, flags ...string) (*exec.
 		return nil, "", err
 	}
 	cmd.Stderr = stderr
+	if _, isFile := stderr.(*os.File); !isFile {
+		// exec copies into other writers from a goroutine per child, and
+		// a benchmark may run two children at once.
+		cmd.Stderr = &syncWriter{w: stderr}
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, "", fmt.Errorf("start server: %w", err)
 	}
@@ -320,6 +325,19 @@ func startServer(ctx context.Context, stderr io.Writer, flags ...string) (*exec.
 		return nil, "", fmt.Errorf("start server: %q: %w", line, err)
 	}
 	return cmd, hello.Addr, nil
+}
+
+// syncWriter serialises writes to w, which children's output shares.
+type syncWriter struct {
+	w io.Writer
+}
+
+var childOutput sync.Mutex
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	childOutput.Lock()
+	defer childOutput.Unlock()
+	return s.w.Write(p)
 }
 
 // loadPhase runs fn from n workers for d and returns the calls made and
