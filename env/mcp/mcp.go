@@ -10,10 +10,12 @@
 package mcp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -80,19 +82,17 @@ type Handler struct {
 	base   *sdk.Server // answers protocol-version checks; never connected
 
 	mu      sync.Mutex
-	live    map[*sdk.ServerSession]struct{}
+	live    map[*sdk.ServerSession]*session
 	closing bool
 	waiters sync.WaitGroup
 }
 
 // world is an environment as MCP sees it: its tools converted once.
 type world struct {
-	info   env.WorldInfo
-	tools  []*sdk.Tool
-	byName map[string]bool
+	info  env.WorldInfo
+	tools []*sdk.Tool
+	srv   *sdk.Server
 }
-
-type serverKey struct{}
 
 // New makes a handler over the manager's environments. It fails when an
 // environment's tool cannot be served over MCP (its parameters are not
@@ -110,25 +110,23 @@ func New(m *env.Manager, opt Options) (*Handler, error) {
 	if opt.Version == "" {
 		opt.Version = "simgym"
 	}
-	h := &Handler{m: m, opt: opt, worlds: map[string]*world{}, live: map[*sdk.ServerSession]struct{}{}}
+	h := &Handler{m: m, opt: opt, worlds: map[string]*world{}, live: map[*sdk.ServerSession]*session{}}
 	for _, w := range m.Worlds() {
 		info := w.Info()
 		tools, err := Tools(info)
 		if err != nil {
 			return nil, err
 		}
-		byName := map[string]bool{}
-		for _, t := range tools {
-			byName[t.Name] = true
-		}
-		h.worlds[info.Name] = &world{info: info, tools: tools, byName: byName}
+		wd := &world{info: info, tools: tools}
+		wd.srv = h.server(wd)
+		h.worlds[info.Name] = wd
 		h.names = append(h.names, info.Name)
 	}
 	sort.Strings(h.names)
 	h.base = sdk.NewServer(&sdk.Implementation{Name: "simgym", Version: opt.Version}, &sdk.ServerOptions{Logger: opt.Logger})
 	h.sdk = sdk.NewStreamableHTTPHandler(func(r *http.Request) *sdk.Server {
-		if s, ok := r.Context().Value(serverKey{}).(*sdk.Server); ok {
-			return s
+		if s, ok := r.Context().Value(sessionKey{}).(*session); ok {
+			return s.w.srv
 		}
 		return h.base
 	}, &sdk.StreamableHTTPOptions{
@@ -214,9 +212,91 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s := &session{h: h, w: wd, taskID: taskID, seed: seed}
-		r = r.WithContext(context.WithValue(r.Context(), serverKey{}, s.server()))
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
 	}
-	h.sdk.ServeHTTP(w, r)
+	rw := &rpcWriter{ResponseWriter: w}
+	if r.Method == http.MethodPost && r.Body != nil {
+		r.Body = teeBody{io.TeeReader(r.Body, &rw.request), r.Body}
+	}
+	h.sdk.ServeHTTP(rw, r)
+	rw.finish()
+}
+
+// JSON-RPC's codes for messages that are not JSON, not requests, or
+// name no method the server has.
+const (
+	codeParse          = -32700
+	codeInvalidRequest = -32600
+	codeMethodNotFound = -32601
+)
+
+// rpcWriter turns the SDK's plain-text error replies (to malformed
+// JSON, a message that is not a request, an unknown method, an unknown
+// session) into JSON-RPC error responses with the same HTTP status.
+type rpcWriter struct {
+	http.ResponseWriter
+	request   bytes.Buffer // the request body, as the SDK read it
+	intercept bool
+	status    int
+	text      bytes.Buffer
+}
+
+type teeBody struct {
+	io.Reader
+	io.Closer
+}
+
+func (w *rpcWriter) WriteHeader(code int) {
+	if code >= 400 && strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
+		w.intercept, w.status = true, code
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *rpcWriter) Write(b []byte) (int, error) {
+	if w.intercept {
+		return w.text.Write(b)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush passes flushes through, for event streams.
+func (w *rpcWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok && !w.intercept {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *rpcWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// finish writes an intercepted error as JSON-RPC, with the request's id
+// when it has one.
+func (w *rpcWriter) finish() {
+	if !w.intercept {
+		return
+	}
+	msg := strings.TrimSpace(w.text.String())
+	code := codeInvalidRequest
+	switch {
+	case strings.HasPrefix(msg, "malformed payload") && !json.Valid(w.request.Bytes()):
+		code = codeParse
+	case strings.HasPrefix(msg, "JSON RPC not handled"):
+		code = codeMethodNotFound
+	}
+	var req struct {
+		ID json.RawMessage `json:"id"`
+	}
+	id := json.RawMessage("null")
+	if json.Unmarshal(w.request.Bytes(), &req) == nil && len(req.ID) > 0 && (req.ID[0] == '"' || req.ID[0] == '-' || req.ID[0] >= '0' && req.ID[0] <= '9') {
+		id = req.ID
+	}
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{"code": code, "message": msg}})
+	w.Header().Del("X-Content-Type-Options")
+	w.Header().Set("Content-Type", "application/json")
+	w.ResponseWriter.WriteHeader(w.status)
+	_, _ = w.ResponseWriter.Write(body)
 }
 
 // route reads a new session's task or seed from the query.
@@ -264,14 +344,21 @@ func (h *Handler) Close() error {
 	return errors.Join(errs...)
 }
 
+// sessionOf returns the session an MCP session holds, or nil.
+func (h *Handler) sessionOf(ss *sdk.ServerSession) *session {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.live[ss]
+}
+
 // track holds a session's episode until the session ends.
-func (h *Handler) track(ss *sdk.ServerSession, owner uint64) error {
+func (h *Handler) track(ss *sdk.ServerSession, s *session, owner uint64) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
 		return ErrShuttingDown
 	}
-	h.live[ss] = struct{}{}
+	h.live[ss] = s
 	h.waiters.Add(1)
 	go func() {
 		defer h.waiters.Done()

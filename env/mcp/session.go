@@ -28,73 +28,56 @@ type session struct {
 	instruction string
 }
 
-// server is the session's own MCP server, bound to its episode. The
-// world's tools are listed and called through the session's middleware
-// rather than registered one by one: registering converts every schema
-// again, a fifth of a short session's cost, while the list is the same
-// for every session of a world.
-func (s *session) server() *sdk.Server {
-	srv := sdk.NewServer(&sdk.Implementation{Name: "simgym", Title: s.w.info.Name, Version: s.h.opt.Version}, &sdk.ServerOptions{
-		Logger:       s.h.opt.Logger,
+type sessionKey struct{}
+
+// server is a world's MCP server, shared by its sessions: the world's
+// tools, the answer tool and the instruction resource, whose handlers
+// find their session's episode by the session that calls them.
+func (h *Handler) server(w *world) *sdk.Server {
+	srv := sdk.NewServer(&sdk.Implementation{Name: "simgym", Title: w.info.Name, Version: h.opt.Version}, &sdk.ServerOptions{
+		Logger:       h.opt.Logger,
 		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{}, Resources: &sdk.ResourceCapabilities{}},
 	})
+	for _, t := range w.tools {
+		if t.Name == SubmitTool {
+			srv.AddTool(t, h.submit)
+		} else {
+			srv.AddTool(t, h.call(t.Name))
+		}
+	}
 	srv.AddResource(&sdk.Resource{URI: InstructionURI, Name: "instruction", Title: "The user's request",
-		Description: "What the user asks of the agent in this episode.", MIMEType: "text/plain"}, s.readInstruction)
-	srv.AddReceivingMiddleware(s.middleware)
+		Description: "What the user asks of the agent in this episode.", MIMEType: "text/plain"}, h.readInstruction)
+	srv.AddReceivingMiddleware(h.initialize)
 	return srv
 }
 
-// middleware starts the episode when the client initializes (and puts
-// its instruction in the result), lists the world's tools and runs
-// their calls in the episode.
-func (s *session) middleware(next sdk.MethodHandler) sdk.MethodHandler {
+// initialize starts the session's episode when the client initializes,
+// then lets the SDK initialize the session, and adds the instruction and
+// the episode to the result. The session comes from the context of the
+// request that opened the MCP session, which the SDK keeps for the
+// session's handlers.
+func (h *Handler) initialize(next sdk.MethodHandler) sdk.MethodHandler {
 	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
-		switch method {
-		case "initialize":
-			return s.initialize(ctx, next, method, req)
-		case "tools/list":
-			if _, ok := req.(*sdk.ListToolsRequest); ok {
-				return &sdk.ListToolsResult{Tools: s.w.tools}, nil
-			}
-		case "tools/call":
-			if r, ok := req.(*sdk.CallToolRequest); ok && r.Params != nil {
-				return s.callTool(ctx, r)
-			}
+		if method != "initialize" {
+			return next(ctx, method, req)
 		}
-		return next(ctx, method, req)
+		s, _ := ctx.Value(sessionKey{}).(*session)
+		ss, _ := req.GetSession().(*sdk.ServerSession)
+		if s == nil || ss == nil {
+			return nil, &jsonrpc.Error{Code: CodeInternal, Message: "initialize outside an MCP session opened at /mcp/{env}"}
+		}
+		if err := s.start(ctx, ss); err != nil {
+			return nil, err
+		}
+		res, err := next(ctx, method, req)
+		if r, ok := res.(*sdk.InitializeResult); ok && err == nil {
+			s.mu.Lock()
+			r.Instructions = s.instruction
+			r.Meta = sdk.Meta{"simgym/env": s.w.info.Name, "simgym/task": s.taskID, "simgym/episode": s.episode, "simgym/max_steps": h.m.Limits().MaxSteps}
+			s.mu.Unlock()
+		}
+		return res, err
 	}
-}
-
-// initialize starts the episode, then lets the SDK initialize the
-// session, and adds the instruction and the episode to the result.
-func (s *session) initialize(ctx context.Context, next sdk.MethodHandler, method string, req sdk.Request) (sdk.Result, error) {
-	ss, _ := req.GetSession().(*sdk.ServerSession)
-	if ss == nil {
-		return nil, &jsonrpc.Error{Code: CodeInternal, Message: "initialize outside a server session"}
-	}
-	if err := s.start(ctx, ss); err != nil {
-		return nil, err
-	}
-	res, err := next(ctx, method, req)
-	if r, ok := res.(*sdk.InitializeResult); ok && err == nil {
-		s.mu.Lock()
-		r.Instructions = s.instruction
-		r.Meta = sdk.Meta{"simgym/env": s.w.info.Name, "simgym/task": s.taskID, "simgym/episode": s.episode, "simgym/max_steps": s.h.m.Limits().MaxSteps}
-		s.mu.Unlock()
-	}
-	return res, err
-}
-
-// callTool runs a tools/call: submit_answer, or one of the world's tools.
-func (s *session) callTool(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-	name := req.Params.Name
-	if name == SubmitTool {
-		return s.submit(ctx, req)
-	}
-	if _, ok := s.w.byName[name]; !ok {
-		return nil, &jsonrpc.Error{Code: CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
-	}
-	return s.call(ctx, name, req.Params.Arguments)
 }
 
 // start resets the session's episode, once.
@@ -109,7 +92,7 @@ func (s *session) start(ctx context.Context, ss *sdk.ServerSession) error {
 	if err != nil {
 		return resetError(err)
 	}
-	if err := s.h.track(ss, owner); err != nil {
+	if err := s.h.track(ss, s, owner); err != nil {
 		s.h.m.CloseOwner(owner)
 		return &jsonrpc.Error{Code: CodeShuttingDown, Message: err.Error()}
 	}
@@ -131,6 +114,9 @@ func resetError(err error) error {
 
 // step runs an action in the session's episode.
 func (s *session) step(ctx context.Context, a env.Action) (env.StepResult, error) {
+	if s == nil {
+		return env.StepResult{}, fmt.Errorf("%w: the session has no episode (initialize first)", env.ErrUnknownEpisode)
+	}
 	s.mu.Lock()
 	owner, ep := s.owner, s.episode
 	s.mu.Unlock()
@@ -140,25 +126,28 @@ func (s *session) step(ctx context.Context, a env.Action) (env.StepResult, error
 	return s.h.m.Step(ctx, owner, ep, a)
 }
 
-// call runs one of the world's tools: the observation as text, and as
-// structured content (wrapped as {"result": ...} when it is not a JSON
-// object); a tool's own failure is an error result.
-func (s *session) call(ctx context.Context, tool string, args json.RawMessage) (*sdk.CallToolResult, error) {
-	if len(args) == 0 || string(args) == "null" {
-		args = json.RawMessage("{}")
+// call handles a call of one of the world's tools: the observation as
+// text, and as structured content (wrapped as {"result": ...} when it is
+// not a JSON object); a tool's own failure is an error result.
+func (h *Handler) call(tool string) sdk.ToolHandler {
+	return func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+		args := req.Params.Arguments
+		if len(args) == 0 || string(args) == "null" {
+			args = json.RawMessage("{}")
+		}
+		r, err := h.sessionOf(req.Session).step(ctx, env.Action{Tool: tool, Arguments: args})
+		if err != nil {
+			return stepFailure(err)
+		}
+		res := &sdk.CallToolResult{Meta: stepMeta(r), StructuredContent: structured(r.Observation)}
+		if r.Info.ToolError {
+			res.IsError = true
+			res.Content = []sdk.Content{&sdk.TextContent{Text: errorText(r.Observation)}}
+		} else {
+			res.Content = []sdk.Content{&sdk.TextContent{Text: string(r.Observation)}}
+		}
+		return res, nil
 	}
-	r, err := s.step(ctx, env.Action{Tool: tool, Arguments: args})
-	if err != nil {
-		return stepFailure(err)
-	}
-	res := &sdk.CallToolResult{Meta: stepMeta(r), StructuredContent: structured(r.Observation)}
-	if r.Info.ToolError {
-		res.IsError = true
-		res.Content = []sdk.Content{&sdk.TextContent{Text: errorText(r.Observation)}}
-	} else {
-		res.Content = []sdk.Content{&sdk.TextContent{Text: string(r.Observation)}}
-	}
-	return res, nil
 }
 
 // Answer is the structured result of submit_answer.
@@ -171,14 +160,14 @@ type Answer struct {
 
 // submit handles submit_answer: the episode ends and the result carries
 // its reward and info.
-func (s *session) submit(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+func (h *Handler) submit(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
 	var in struct {
 		Answer *string `json:"answer"`
 	}
 	if err := json.Unmarshal(req.Params.Arguments, &in); err != nil || in.Answer == nil {
 		return errorResult(fmt.Sprintf(`%s needs {"answer": TEXT}, a string`, SubmitTool)), nil
 	}
-	r, err := s.step(ctx, env.Action{Answer: in.Answer})
+	r, err := h.sessionOf(req.Session).step(ctx, env.Action{Answer: in.Answer})
 	if err != nil {
 		return stepFailure(err)
 	}
@@ -190,7 +179,11 @@ func (s *session) submit(ctx context.Context, req *sdk.CallToolRequest) (*sdk.Ca
 }
 
 // readInstruction serves the episode's instruction.
-func (s *session) readInstruction(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
+func (h *Handler) readInstruction(ctx context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
+	s := h.sessionOf(req.Session)
+	if s == nil {
+		return nil, &jsonrpc.Error{Code: CodeInvalidParams, Message: "the session has no episode (initialize first)"}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.episode == "" {
