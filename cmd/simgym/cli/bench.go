@@ -54,8 +54,12 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	episodeSteps := fs.Int("episode-steps", 0, "steps an episode takes before it is closed and a new one reset in its place (0: never)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the load generator to this file")
+	protocol := fs.String("protocol", "gym", "gym, or mcp: MCP steps (streamable HTTP, one session per episode) measured beside the gym protocol's in the same run")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
+	}
+	if *protocol != "gym" && *protocol != "mcp" {
+		return fmt.Errorf("%w: --protocol %q (want gym or mcp)", errUsage, *protocol)
 	}
 	stopProfile, err := cpuProfile(*profile)
 	if err != nil {
@@ -85,6 +89,9 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	listTool := listToolOf(d)
 	token := os.Getenv("SIMGYM_TOKEN")
+	if *protocol == "mcp" {
+		return mcpBench{wsURL: url, httpBase: httpBase, token: token, d: d, tool: listTool, episodes: *episodes, conns: *conns, duration: *duration}.run(ctx, stdout, *asJSON)
+	}
 	loads := make([]*wsLoad, *conns)
 	for i := range loads {
 		l, err := dialLoad(ctx, url, token)
