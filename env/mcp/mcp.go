@@ -29,8 +29,15 @@ import (
 	"github.com/simgym/simgym/env"
 )
 
-// Pattern is the route the handler serves, for an http.ServeMux.
+// Pattern is the route the handler serves.
 const Pattern = "/mcp/{env}"
+
+// Routes are the http.ServeMux patterns to mount the handler on: the
+// methods of streamable HTTP on Pattern (method-qualified, so that they
+// sit beside catch-all GET routes).
+func Routes() []string {
+	return []string{"GET " + Pattern, "POST " + Pattern, "DELETE " + Pattern}
+}
 
 // SubmitTool is the tool that ends an episode with the agent's answer.
 const SubmitTool = "submit_answer"

@@ -114,11 +114,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Registry.MustRegister(retrieve.Collectors()...)
 		gopt.Retrieve = retrieve
 	}
-	mcpH, err := envmcp.New(m, envmcp.Options{SessionTimeout: *idle, Version: gym.Version})
+	mcpH, err := envmcp.New(m, envmcp.Options{SessionTimeout: *idle, Version: gym.Version, MaxRequestBytes: *maxMsg})
 	if err != nil {
 		return err
 	}
-	gopt.Extra = map[string]http.Handler{envmcp.Pattern: mcpH}
+	gopt.Extra = map[string]http.Handler{}
+	for _, p := range envmcp.Routes() {
+		gopt.Extra[p] = mcpH
+	}
 	if *pprofOn {
 		gopt.Extra["/debug/pprof/"] = http.HandlerFunc(pprof.Index)
 		gopt.Extra["/debug/pprof/profile"] = http.HandlerFunc(pprof.Profile)
