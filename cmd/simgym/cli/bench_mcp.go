@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -41,9 +42,9 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // run measures gym steps (websocket, the load driver of bench gym), then
-// MCP steps (tools/call over streamable HTTP through the go-sdk client,
-// one session per episode), then MCP session opens and closes (an MCP
-// reset), and returns the summary.
+// MCP steps (tools/call over streamable HTTP, one session per episode)
+// posted raw and then through the go-sdk client, then MCP session opens
+// and closes (an MCP reset), and returns the summary.
 func (b mcpBench) run(ctx context.Context, stdout io.Writer, asJSON bool) error {
 	gymSteps, gymLat, err := b.gymSteps(ctx)
 	if err != nil {
@@ -71,8 +72,19 @@ func (b mcpBench) run(ctx context.Context, stdout io.Writer, asJSON bool) error 
 	if err := g.Wait(); err != nil {
 		return fmt.Errorf("open mcp sessions: %w", err)
 	}
-	args := map[string]any{"limit": 5}
+	// Raw: each step one POST of a pre-encoded tools/call, as lean as the
+	// gym's load driver, so the two measure the servers more than their
+	// clients.
+	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":` + jsonString(b.tool) + `,"arguments":{"limit":5}}}`)
 	steps, lat, err := loadPhase(ctx, b.duration, b.episodes, func(i int) error {
+		return b.rawStep(ctx, tr, sessions[i].ID(), body)
+	})
+	if err != nil {
+		return fmt.Errorf("mcp steps: %w", err)
+	}
+	// Through the go-sdk client, as an MCP agent would call.
+	args := map[string]any{"limit": 5}
+	sdkSteps, sdkLat, err := loadPhase(ctx, b.duration, b.episodes, func(i int) error {
 		r, err := sessions[i].CallTool(ctx, &sdk.CallToolParams{Name: b.tool, Arguments: args})
 		if err == nil && r.IsError {
 			err = fmt.Errorf("mcp %s: error result", b.tool)
@@ -83,7 +95,7 @@ func (b mcpBench) run(ctx context.Context, stdout io.Writer, asJSON bool) error 
 		_ = s.Close()
 	}
 	if err != nil {
-		return fmt.Errorf("mcp steps: %w", err)
+		return fmt.Errorf("mcp steps through the go-sdk client: %w", err)
 	}
 
 	var mu sync.Mutex
@@ -106,21 +118,53 @@ func (b mcpBench) run(ctx context.Context, stdout io.Writer, asJSON bool) error 
 	sps := float64(steps) / b.duration.Seconds()
 	gsps := float64(gymSteps) / b.duration.Seconds()
 	summary := map[string]any{
-		"protocol":        "mcp",
-		"steps_per_s":     round3(sps),
-		"resets_per_s":    round3(float64(resets) / b.duration.Seconds()),
-		"p50_ms":          round3(percentile(lat, 0.50)),
-		"p99_ms":          round3(percentile(lat, 0.99)),
-		"gym_steps_per_s": round3(gsps),
-		"gym_p50_ms":      round3(percentile(gymLat, 0.50)),
-		"gym_p99_ms":      round3(percentile(gymLat, 0.99)),
-		"ratio_to_gym":    round3(sps / gsps),
-		"episodes":        b.episodes,
-		"connections":     b.conns,
-		"domain":          b.d.Name,
-		"tool":            b.tool,
+		"protocol":               "mcp",
+		"steps_per_s":            round3(sps),
+		"resets_per_s":           round3(float64(resets) / b.duration.Seconds()),
+		"p50_ms":                 round3(percentile(lat, 0.50)),
+		"p99_ms":                 round3(percentile(lat, 0.99)),
+		"gym_steps_per_s":        round3(gsps),
+		"gym_p50_ms":             round3(percentile(gymLat, 0.50)),
+		"gym_p99_ms":             round3(percentile(gymLat, 0.99)),
+		"ratio_to_gym":           round3(sps / gsps),
+		"sdk_client_steps_per_s": round3(float64(sdkSteps) / b.duration.Seconds()),
+		"sdk_client_p50_ms":      round3(percentile(sdkLat, 0.50)),
+		"sdk_client_p99_ms":      round3(percentile(sdkLat, 0.99)),
+		"episodes":               b.episodes,
+		"connections":            b.conns,
+		"domain":                 b.d.Name,
+		"tool":                   b.tool,
 	}
-	return writeSummary(stdout, asJSON, []string{"protocol", "steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "gym_steps_per_s", "gym_p50_ms", "gym_p99_ms", "ratio_to_gym", "episodes", "connections", "domain", "tool"}, summary)
+	return writeSummary(stdout, asJSON, []string{"protocol", "steps_per_s", "resets_per_s", "p50_ms", "p99_ms", "gym_steps_per_s", "gym_p50_ms", "gym_p99_ms", "ratio_to_gym", "sdk_client_steps_per_s", "sdk_client_p50_ms", "sdk_client_p99_ms", "episodes", "connections", "domain", "tool"}, summary)
+}
+
+// rawStep posts one tools/call in a session and checks its reply is a
+// result that is not an error.
+func (b mcpBench) rawStep(ctx context.Context, rt http.RoundTripper, session string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.httpBase+"/mcp/"+b.d.Name, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Session-Id", session)
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	if b.token != "" {
+		req.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(data, []byte(`{"jsonrpc":"2.0","id":1,"result":`)) || bytes.Contains(data, []byte(`"isError":true`)) {
+		return fmt.Errorf("mcp step: %d %.300s", resp.StatusCode, data)
+	}
+	return nil
 }
 
 // gymSteps runs the same closed-loop steps over the gym's websocket
