@@ -101,7 +101,8 @@ type world struct {
 	srv   *sdk.Server
 }
 
-// New makes a handler over the manager's environments. It fails when an
+// New makes a handler over the manager's environments (call it once
+// every world is added to the manager). It fails when an
 // environment's tool cannot be served over MCP (its parameters are not
 // a JSON Schema object, or it is named submit_answer).
 func New(m *env.Manager, opt Options) (*Handler, error) {
