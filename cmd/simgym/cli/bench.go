@@ -55,7 +55,7 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	idle := fs.Int("idle-episodes", 2000, "episodes opened to measure memory per episode")
 	episodeSteps := fs.Int("episode-steps", 0, "steps an episode takes before it is closed and a new one reset in its place (0: never; with --record, 0 means 10)")
 	record := fs.Bool("record", false, "also measure the steps against a child server run with --record into a temporary file; episodes then end with an answer after --episode-steps steps, in both measurements")
-	protocol := fs.String("protocol", "gym", "also measure: gym (simgym's protocol only), openenv (OpenEnv's /ws too, one episode per connection, and its steps/s against the gym's)")
+	protocol := fs.String("protocol", "gym", "also measure: gym (simgym's protocol only), openenv (OpenEnv's /ws too, one episode per connection), or mcp (MCP steps over streamable HTTP, one session per episode); each against the gym's steps/s in the same run")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the load generator to this file")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -67,8 +67,8 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *record && *episodeSteps == 0 {
 		*episodeSteps = 10
 	}
-	if *protocol != "gym" && *protocol != "openenv" {
-		return fmt.Errorf("%w: --protocol %q (want gym or openenv)", errUsage, *protocol)
+	if *protocol != "gym" && *protocol != "openenv" && *protocol != "mcp" {
+		return fmt.Errorf("%w: --protocol %q (want gym, openenv or mcp)", errUsage, *protocol)
 	}
 	stopProfile, err := cpuProfile(*profile)
 	if err != nil {
@@ -96,6 +96,9 @@ func benchGym(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	listTool := listToolOf(d)
 	token := os.Getenv("SIMGYM_TOKEN")
+	if *protocol == "mcp" {
+		return mcpBench{wsURL: url, httpBase: httpBase, token: token, d: d, tool: listTool, episodes: *episodes, conns: *conns, duration: *duration}.run(ctx, stdout, *asJSON)
+	}
 	g, err := dialGym(ctx, url, token, d.Name, *conns)
 	if err != nil {
 		return err

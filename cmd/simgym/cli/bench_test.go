@@ -95,6 +95,26 @@ func TestBenchGymOpenEnv(t *testing.T) {
 	assert.NotEqual(t, 0, code, "an unknown protocol is refused")
 }
 
+// TestBenchGymMCP: --protocol mcp measures MCP steps and the gym's in
+// the same run, and reports their ratio.
+func TestBenchGymMCP(t *testing.T) {
+	addr := serveInProcess(t, "--no-web", "--tasks-per-env", "1", "--max-steps", "0")
+	code, out, errOut := runCmd(t, "bench", "gym", "--protocol", "mcp", "--server", "ws://"+addr+"/v1/gym", "--json",
+		"--duration", "300ms", "--episodes", "4", "--connections", "2")
+	require.Equal(t, 0, code, errOut)
+	var s map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &s), out)
+	for _, k := range []string{"steps_per_s", "resets_per_s", "gym_steps_per_s", "ratio_to_gym"} {
+		assert.Positive(t, s[k], k)
+	}
+	assert.Equal(t, "mcp", s["protocol"])
+	assert.InDelta(t, s["steps_per_s"].(float64)/s["gym_steps_per_s"].(float64), s["ratio_to_gym"], 0.01)
+	assert.GreaterOrEqual(t, s["p99_ms"], s["p50_ms"])
+
+	code, _, errOut = runCmd(t, "bench", "gym", "--protocol", "grpc")
+	assert.Equal(t, 2, code, errOut)
+}
+
 func TestBenchSearch(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "wiki")
 	code, _, errOut := runCmd(t, "corpus", "simwiki", "--articles", "300", "--out", dir)

@@ -21,6 +21,7 @@ import (
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
+	envmcp "github.com/simgym/simgym/env/mcp"
 	"github.com/simgym/simgym/env/openenv"
 )
 
@@ -118,8 +119,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Registry.MustRegister(retrieve.Collectors()...)
 		gopt.Retrieve = retrieve
 	}
+	mcpH, err := envmcp.New(m, envmcp.Options{SessionTimeout: *idle, Version: gym.Version, MaxRequestBytes: *maxMsg})
+	if err != nil {
+		return err
+	}
+	gopt.Extra = map[string]http.Handler{}
+	for _, p := range envmcp.Routes() {
+		gopt.Extra[p] = mcpH
+	}
 	if *pprofOn {
-		gopt.Extra = map[string]http.Handler{"/debug/pprof/": http.HandlerFunc(pprof.Index), "/debug/pprof/profile": http.HandlerFunc(pprof.Profile)}
+		gopt.Extra["/debug/pprof/"] = http.HandlerFunc(pprof.Index)
+		gopt.Extra["/debug/pprof/profile"] = http.HandlerFunc(pprof.Profile)
 	}
 	g := gym.New(m, gopt)
 	openenv.Mount(g, openenv.Options{})
@@ -146,7 +156,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *asJSON {
 		fmt.Fprintf(stdout, `{"addr":%q,"environments":%d,"tasks":%d}`+"\n", ln.Addr().String(), len(m.Worlds()), total)
 	}
-	fmt.Fprintf(stderr, "simgym: serving %d environments (%d tasks) on ws://%s/v1/gym\n", len(m.Worlds()), total, ln.Addr())
+	fmt.Fprintf(stderr, "simgym: serving %d environments (%d tasks) on ws://%s/v1/gym, MCP on http://%s/mcp/{env}\n", len(m.Worlds()), total, ln.Addr(), ln.Addr())
 	go sweep(ctx, m, *idle)
 	go returnMemory(ctx, 30*time.Second)
 	errc := make(chan error, 1)
@@ -159,6 +169,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintln(stderr, "simgym: shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
+	merr := mcpH.Close()
 	gerr := g.Shutdown(sctx)
 	herr := srv.Shutdown(sctx)
 	if rec != nil {
@@ -169,7 +180,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if herr != nil && !errors.Is(herr, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", herr)
 	}
-	return gerr
+	return errors.Join(merr, gerr)
 }
 
 // HTTP timeouts of serve: slow bodies and idle keep-alives are closed;
