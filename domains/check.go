@@ -29,6 +29,9 @@ type CheckReport struct {
 	InvalidAccepted int `json:"invalid_accepted"`
 	// InvalidRejected counts invalid arguments rejected with a message.
 	InvalidRejected int `json:"invalid_rejected"`
+	// ValuesByType counts the argument values drawn, by semantic type
+	// (package value).
+	ValuesByType map[string]int `json:"values_by_type"`
 	// Problems describe the first internal errors, panics and accepted
 	// invalid calls.
 	Problems []string `json:"problems,omitempty"`
@@ -85,6 +88,12 @@ func Check(ctx context.Context, ds []*Domain, opt CheckOptions) (*CheckReport, e
 			}
 		}
 		db.Close()
+		for t, n := range gen.Drawn {
+			if rep.ValuesByType == nil {
+				rep.ValuesByType = map[string]int{}
+			}
+			rep.ValuesByType[t] += n
+		}
 	}
 	return rep, nil
 }

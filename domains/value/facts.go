@@ -1,5 +1,7 @@
 package value
 
+import "sort"
+
 // Facts about countries and currencies the generators and checks share.
 // They are public standards (ISO 3166, ISO 4217, ITU E.164, the IBAN
 // registry, national postcode formats), kept to the countries simgym's
@@ -23,7 +25,7 @@ type country struct {
 
 var countries = []country{
 	{"US", "USA", "United States", "1", 10, 0, 0, `[0-9]{5}`, "USD"},
-	{"GB", "GBR", "United Kingdom", "44", 10, 22, 4, `[A-Z]{2}[0-9]{1,2} [0-9][A-Z]{2}`, "GBP"},
+	{"GB", "GBR", "United Kingdom", "44", 10, 22, 4, `[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}`, "GBP"},
 	{"DE", "DEU", "Germany", "49", 11, 22, 0, `[0-9]{5}`, "EUR"},
 	{"FR", "FRA", "France", "33", 9, 27, 0, `[0-9]{5}`, "EUR"},
 	{"ES", "ESP", "Spain", "34", 9, 24, 0, `[0-9]{5}`, "EUR"},
@@ -72,6 +74,16 @@ var currencies = map[string]int{
 // commonCurrencies are the codes drawn when nothing says which (the
 // world's most traded, and a few without two decimals).
 var commonCurrencies = []string{"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "SEK", "PLN", "SGD", "KWD"}
+
+// isoCurrencies are the codes of currencies, sorted.
+var isoCurrencies = func() []string {
+	out := make([]string, 0, len(currencies))
+	for c := range currencies {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}()
 
 func countryByCode(code string) *country {
 	for i := range countries {

@@ -304,6 +304,9 @@ func draw(f *gofakeit.Faker, r *row, t Type, h Hints) any {
 		}
 		return f.Regex("^" + c.postcode + "$")
 	case Currency:
+		if f.IntRange(0, 1) == 0 {
+			return isoCurrencies[f.IntRange(0, len(isoCurrencies)-1)]
+		}
 		return commonCurrencies[f.IntRange(0, len(commonCurrencies)-1)]
 	case Language:
 		if exampleLen(h) > 5 {

@@ -183,7 +183,7 @@ func Infer(h Hints) Type {
 	if t == "" && hasEx {
 		if et := strongExample(ex); et != "" {
 			t = refine(et, w)
-		} else if et := weakExample(ex); et != "" && (named == "" || weak(named) || named == et) {
+		} else if et := weakExample(ex); et != "" && (named == "" || weak(named) || named == et || named == Country && et == CountryCode) {
 			t = et
 		}
 	}
@@ -196,7 +196,7 @@ func Infer(h Hints) Type {
 			t = Code
 		}
 	}
-	if hasEx && shaped(ex) && (weak(t) || structured(t) && Check(t, ex, Hints{}) != nil) {
+	if hasEx && shaped(ex) && (weak(t) || structured(t) && Check(t, ex, Hints{}) != nil && !looksLike(t, ex)) {
 		t = Shape
 	}
 	if t == Country && h.MaxLength != nil && *h.MaxLength <= 3 {
@@ -244,6 +244,23 @@ func structured(t Type) bool {
 	switch t {
 	case Phone, Postcode, Seat, Locator, Flight, Airport, ISBN, BIC, IBAN:
 		return true
+	}
+	return false
+}
+
+var (
+	reLooseIBAN = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$`)
+	reLooseISBN = regexp.MustCompile(`^97[89][0-9-]{10,14}$`)
+)
+
+// looksLike reports whether an example that fails t's checks still has
+// t's shape (an IBAN with made-up check digits): the type then stands.
+func looksLike(t Type, ex string) bool {
+	switch t {
+	case IBAN:
+		return reLooseIBAN.MatchString(ex)
+	case ISBN:
+		return reLooseISBN.MatchString(ex)
 	}
 	return false
 }
@@ -333,7 +350,7 @@ func birth(w wordSet) bool {
 // refine narrows a type read from an example by the name (a date named
 // birth_date is a birth date).
 func refine(t Type, w wordSet) Type {
-	if t == Date && birth(w) {
+	if (t == Date || t == DateTime) && birth(w) {
 		return BirthDate
 	}
 	return t
@@ -401,6 +418,10 @@ func weakExample(s string) Type {
 // shaped reports whether an example has a recognisable shape: a code
 // of letters and digits (with separators), not words.
 func shaped(s string) bool {
+	if strings.Contains(s, "XXXX") || strings.Contains(s, "xxxx") || strings.Contains(s, "****") {
+		// A masked example (an IBAN's last four) shows no shape.
+		return false
+	}
 	if len(s) < 2 || len(s) > 40 || strings.ContainsAny(s, "\t\n") || strings.Contains(s, "  ") {
 		return false
 	}

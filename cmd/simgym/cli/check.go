@@ -38,8 +38,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"domains": rep.Domains, "tools": rep.Tools, "calls": rep.Calls, "ok": rep.OK,
 		"tool_errors": rep.ToolErrors, "internal_errors": rep.InternalErrors, "panics": rep.Panics,
 		"invalid_rejected": rep.InvalidRejected, "invalid_accepted": rep.InvalidAccepted,
+		"values_by_type": rep.ValuesByType,
 	}
-	if err := writeSummary(stdout, *asJSON, []string{"domains", "tools", "calls", "ok", "tool_errors", "internal_errors", "panics", "invalid_rejected", "invalid_accepted"}, summary); err != nil {
+	if err := writeSummary(stdout, *asJSON, []string{"domains", "tools", "calls", "ok", "tool_errors", "internal_errors", "panics", "invalid_rejected", "invalid_accepted", "values_by_type"}, summary); err != nil {
 		return err
 	}
 	if rep.InternalErrors+rep.Panics+rep.InvalidAccepted > 0 {
