@@ -77,7 +77,7 @@ func TestRowTies(t *testing.T) {
 	cases := map[string][]value.Field{
 		"person": {field("email", "guest", value.Hints{}), field("first_name", "guest", value.Hints{}), field("last_name", "guest", value.Hints{}),
 			field("country", "guest", value.Hints{MaxLength: intp(2)}), field("postcode", "guest", value.Hints{})},
-		"money": {field("amount", "payment", num), field("currency", "payment", value.Hints{Enum: nil}), field("fee", "payment", num)},
+		"money":  {field("amount", "payment", num), field("currency", "payment", value.Hints{Enum: nil}), field("fee", "payment", num)},
 		"record": {field("updated_at", "order", dt), field("created_at", "order", dt)},
 		"span":   {field("end_date", "lease", date), field("start_date", "lease", date)},
 		"stay":   {field("check_out", "booking", date), field("check_in", "booking", date)},
