@@ -17,9 +17,12 @@ import (
 type tally struct {
 	total, bad map[value.Type]int
 	examples   []string
+	shown      map[value.Type]int
 }
 
-func newTally() *tally { return &tally{total: map[value.Type]int{}, bad: map[value.Type]int{}} }
+func newTally() *tally {
+	return &tally{total: map[value.Type]int{}, bad: map[value.Type]int{}, shown: map[value.Type]int{}}
+}
 
 // add checks every value of every seeded row of m against its column's
 // semantic type, and each row's ties (email from the name, dates in
@@ -36,19 +39,21 @@ func (tl *tally) add(m *schema.Model, s int64) {
 				tl.total[ft]++
 				if err := value.Check(ft, row[i], fields[i].Hints); err != nil {
 					tl.bad[ft]++
-					tl.note("%s.%s.%s (%s): %v", m.Domain, rs.Table.Name, c.Name, ft, err)
+					tl.note(ft, "%s.%s.%s (%s): %v", m.Domain, rs.Table.Name, c.Name, ft, err)
 				}
 			}
 			for _, err := range value.CheckRow(fields, row) {
 				tl.bad["row"]++
-				tl.note("%s.%s: %v", m.Domain, rs.Table.Name, err)
+				tl.note("row", "%s.%s: %v", m.Domain, rs.Table.Name, err)
 			}
 		}
 	}
 }
 
-func (tl *tally) note(format string, args ...any) {
-	if len(tl.examples) < 20 {
+// note keeps the first failures of each type.
+func (tl *tally) note(ty value.Type, format string, args ...any) {
+	tl.shown[ty]++
+	if tl.shown[ty] <= 3 {
 		tl.examples = append(tl.examples, fmt.Sprintf(format, args...))
 	}
 }

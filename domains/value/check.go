@@ -101,7 +101,11 @@ func Check(t Type, v any, h Hints) error {
 		if !compile(`^\d+ \S.*$`).MatchString(s) {
 			return invalid("%q is not a street address", s)
 		}
-	case CompanyName, ProductName, PlaceName, Title, Text, Color, Status, Category, CarMake, CarModel, Dish, Aircraft:
+	case Title:
+		if strings.TrimSpace(s) == "" {
+			return invalid("an empty title")
+		}
+	case CompanyName, ProductName, PlaceName, Text, Color, Status, Category, CarMake, CarModel, Dish, Aircraft:
 		if strings.TrimSpace(s) == "" || !strings.ContainsAny(strings.ToLower(s), "abcdefghijklmnopqrstuvwxyz") {
 			return invalid("%q has no words", s)
 		}

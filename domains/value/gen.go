@@ -120,6 +120,10 @@ func (r *row) learn(fd Field, v any) {
 // drawFit draws until a value fits h's pattern and lengths; the last
 // resort is a value made from the pattern, or a clipped one.
 func drawFit(f *gofakeit.Faker, r *row, t Type, h Hints) any {
+	if t == Enum {
+		// The enum is the allowed set, whatever else the spec says.
+		return draw(f, r, t, h)
+	}
 	var v any
 	for range 6 {
 		v = draw(f, r, t, h)
@@ -132,7 +136,7 @@ func drawFit(f *gofakeit.Faker, r *row, t Type, h Hints) any {
 		return v
 	}
 	if re := compile(h.Pattern); re != nil && !re.MatchString(s) {
-		s = f.Regex(h.Pattern)
+		s = f.Regex(normPattern(h.Pattern))
 	}
 	if h.MaxLength != nil && utf8.RuneCountInString(s) > *h.MaxLength {
 		s = strings.TrimSpace(string([]rune(s)[:max(*h.MaxLength, 0)]))
@@ -147,11 +151,24 @@ func drawFit(f *gofakeit.Faker, r *row, t Type, h Hints) any {
 // not RE2).
 var patterns sync.Map
 
+// jsDelimited matches a pattern written as a JavaScript literal,
+// "/^[a-z]+$/i".
+var jsDelimited = regexp.MustCompile(`^/(.+)/[gimsuy]*$`)
+
+// normPattern strips the delimiters some specs wrap patterns in.
+func normPattern(p string) string {
+	if m := jsDelimited.FindStringSubmatch(p); m != nil {
+		return m[1]
+	}
+	return p
+}
+
 // compile compiles a spec's pattern (nil when it is not RE2).
 func compile(p string) *regexp.Regexp {
 	if p == "" {
 		return nil
 	}
+	p = normPattern(p)
 	if re, ok := patterns.Load(p); ok {
 		return re.(*regexp.Regexp)
 	}
@@ -355,7 +372,7 @@ func draw(f *gofakeit.Faker, r *row, t Type, h Hints) any {
 		}
 	case Pattern:
 		if h.Pattern != "" {
-			return f.Regex(h.Pattern)
+			return f.Regex(normPattern(h.Pattern))
 		}
 	}
 	return f.Sentence(4)
@@ -582,11 +599,19 @@ func isbnCheck(body string) int {
 	return (10 - sum%10) % 10
 }
 
-// orderDates puts a row's dates in the order their names say.
+// orderDates puts a row's dates in the order their names say. A date
+// may belong to two families (submitted_date_to), so moving one can
+// break another: passes repeat until none moves a date.
 func orderDates(f *gofakeit.Faker, fields []Field, vals []any) {
-	for _, fam := range families {
-		for _, clock := range []bool{false, true} {
-			orderFamily(f, fam, clock, fields, vals)
+	for range 4 {
+		moved := false
+		for _, fam := range families {
+			for _, clock := range []bool{false, true} {
+				moved = orderFamily(f, fam, clock, fields, vals) || moved
+			}
+		}
+		if !moved {
+			return
 		}
 	}
 }
@@ -600,7 +625,8 @@ func dated(t Type, clock bool) bool {
 	return t == Date || t == DateTime
 }
 
-func orderFamily(f *gofakeit.Faker, fam family, clock bool, fields []Field, vals []any) {
+func orderFamily(f *gofakeit.Faker, fam family, clock bool, fields []Field, vals []any) bool {
+	moved := false
 	var first time.Time
 	var have bool
 	for i, fd := range fields {
@@ -611,7 +637,7 @@ func orderFamily(f *gofakeit.Faker, fam family, clock bool, fields []Field, vals
 		}
 	}
 	if !have {
-		return
+		return false
 	}
 	for i, fd := range fields {
 		rank, ok := fam.rank(fd.Hints)
@@ -641,8 +667,11 @@ func orderFamily(f *gofakeit.Faker, fam family, clock bool, fields []Field, vals
 		}
 		if !fits(vals[i], fd.Hints) {
 			vals[i] = s
+		} else {
+			moved = true
 		}
 	}
+	return moved
 }
 
 // family is a set of dates of one row with an order: rank 0 names
@@ -661,13 +690,52 @@ var families = []family{
 	{"delivery", []string{"dispatched", "shipped", "sent"}, []string{"delivery", "delivered", "received"}},
 }
 
+// roleKey caches date roles by name and table.
+type roleKey struct{ name, table, family string }
+
+type role struct {
+	rank int
+	ok   bool
+}
+
+var roles sync.Map
+
 func (fm family) rank(h Hints) (int, bool) {
-	r, ok := fm.rankOf(h.Name)
-	if ok && fm.name == "travel" && wordSet(words(h.Table)).has("stay", "hotel", "room", "lodging", "reservation") {
-		// A guest arrives at a hotel before departing from it.
-		r = 1 - r
+	k := roleKey{h.Name, h.Table, fm.name}
+	if r, ok := roles.Load(k); ok {
+		return r.(role).rank, r.(role).ok
 	}
+	r, ok := 0, false
+	if owner(h.Name) == fm.name {
+		r, ok = fm.rankOf(h.Name)
+		if ok && fm.name == "travel" && wordSet(words(h.Table)).has("stay", "hotel", "room", "lodging", "reservation") {
+			// A guest arrives at a hotel before departing from it.
+			r = 1 - r
+		}
+	}
+	roles.Store(k, role{r, ok})
 	return r, ok
+}
+
+// owner is the one family a date's name puts it in: the family of the
+// last word that names one (end_created_at bounds a creation time, so
+// it is ordered as a record date, not as the end of a span).
+func owner(name string) string {
+	w := words(name)
+	best, at := "", -1
+	for _, fm := range families {
+		for i := range w {
+			if _, ok := fm.rankOf(strings.Join(w[i:i+1], "_")); ok && i > at {
+				best, at = fm.name, i
+			}
+		}
+		if fm.name == "stay" && wordSet(w).joined("checkin") || fm.name == "stay" && wordSet(w).joined("checkout") {
+			if at < len(w) {
+				best, at = fm.name, len(w)
+			}
+		}
+	}
+	return best
 }
 
 func (fm family) rankOf(name string) (int, bool) {
