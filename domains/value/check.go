@@ -105,7 +105,7 @@ func Check(t Type, v any, h Hints) error {
 		if strings.TrimSpace(s) == "" {
 			return invalid("an empty title")
 		}
-	case CompanyName, ProductName, PlaceName, Text, Color, Status, Category, CarMake, CarModel, Dish, Aircraft:
+	case CompanyName, ProductName, PlaceName, Text, Color, Status, Category, CarMake, CarModel, Dish, Aircraft, AppName:
 		if strings.TrimSpace(s) == "" || !strings.ContainsAny(strings.ToLower(s), "abcdefghijklmnopqrstuvwxyz") {
 			return invalid("%q has no words", s)
 		}

@@ -346,6 +346,8 @@ func draw(f *gofakeit.Faker, r *row, t Type, h Hints) any {
 		return isbn(f)
 	case Color:
 		return f.Color()
+	case AppName:
+		return f.AppName()
 	case Dish:
 		return []func() string{f.Breakfast, f.Lunch, f.Dinner, f.Dessert, f.Drink}[f.IntRange(0, 4)]()
 	case Aircraft:

@@ -76,6 +76,7 @@ const (
 	ISBN        Type = "isbn"
 	Color       Type = "color"
 	Dish        Type = "dish"
+	AppName     Type = "app_name"
 	Aircraft    Type = "aircraft"
 	CarMake     Type = "car_make"
 	CarModel    Type = "car_model"
@@ -595,6 +596,11 @@ func entityName(tw wordSet) Type {
 		return Country
 	case tw.has("menu", "dish", "meal", "recipe", "food", "drink", "beverage"):
 		return Dish
+	case tw.has("app", "application", "project", "repository", "repo", "service", "workspace", "bucket", "cluster",
+		"pipeline", "job", "queue", "topic", "database", "environment", "webhook", "integration", "plugin", "bot",
+		"channel", "board", "space", "server", "instance", "container", "function", "deployment", "package",
+		"module", "dashboard", "report", "template", "workflow", "model", "dataset", "index", "key", "token", "tag"):
+		return AppName
 	case tw.has(placeWords...):
 		return PlaceName
 	case tw.has("movie", "film", "book", "song", "track", "album", "show", "episode", "course", "class", "event", "session", "workout", "program", "programme"):
