@@ -486,7 +486,7 @@ func number(f *gofakeit.Faker, r *row, t Type, h Hints) any {
 			digits = d
 		}
 	}
-	lo, hi = Bounds(h, lo, hi)
+	lo, hi = bounds(h, lo, hi)
 	if h.JSONType == "integer" {
 		lo, hi = math.Ceil(lo), math.Floor(hi)
 		if hi < lo {
@@ -501,10 +501,10 @@ func number(f *gofakeit.Faker, r *row, t Type, h Hints) any {
 	return v
 }
 
-// Bounds narrows a default range [lo, hi] by a spec's minimum and
+// bounds narrows a default range [lo, hi] by a spec's minimum and
 // maximum; a declared range outside the default one is used whole.
 // Very wide ranges are kept to a readable window.
-func Bounds(h Hints, lo, hi float64) (float64, float64) {
+func bounds(h Hints, lo, hi float64) (float64, float64) {
 	if h.Min != nil {
 		lo = math.Max(lo, *h.Min)
 	}
