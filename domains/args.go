@@ -3,13 +3,14 @@ package domains
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"math"
 	"math/rand/v2"
-	"regexp"
 	"sort"
+	"strings"
+
+	"github.com/brianvoe/gofakeit/v7"
 
 	"github.com/simgym/simgym/domains/schema"
+	"github.com/simgym/simgym/domains/value"
 )
 
 // jsonSchema is the part of a tool's parameter schema argument
@@ -25,6 +26,9 @@ type jsonSchema struct {
 	MinItems   *int                   `json:"minItems"`
 	MaxItems   *int                   `json:"maxItems"`
 	Pattern    string                 `json:"pattern"`
+	Example    any                    `json:"example"`
+	Examples   []any                  `json:"examples"`
+	Desc       string                 `json:"description"`
 	Properties map[string]*jsonSchema `json:"properties"`
 	Required   []string               `json:"required"`
 	Items      *jsonSchema            `json:"items"`
@@ -58,10 +62,25 @@ func (t *Tool) schema() *jsonSchema {
 
 // ArgGen draws random arguments for a domain's tools: valid ones (that
 // pass the tool's schema, with ids drawn from rows that exist, so calls
-// mostly succeed) and invalid ones (that the tool must reject).
+// mostly succeed) and invalid ones (that the tool must reject). Values
+// follow what each argument means (package value): a beneficiary's name
+// is a person's name, an IBAN has valid check digits.
 type ArgGen struct {
 	Domain *Domain
 	Rand   *rand.Rand
+	// Drawn counts the values drawn, by semantic type.
+	Drawn map[string]int
+
+	faker *gofakeit.Faker
+	src   *rand.Rand
+	types map[string]value.Type
+}
+
+func (g *ArgGen) fake() *gofakeit.Faker {
+	if g.faker == nil || g.src != g.Rand {
+		g.faker, g.src = gofakeit.NewFaker(g.Rand, false), g.Rand
+	}
+	return g.faker
 }
 
 // Valid draws arguments that satisfy the tool's schema. Ids of key and
@@ -70,8 +89,8 @@ func (g *ArgGen) Valid(ctx context.Context, db DBTX, t *Tool) json.RawMessage {
 	s := t.schema()
 	op := g.Domain.Model.Op(t.Name)
 	out := map[string]any{}
+	var draw []string
 	for _, name := range sortedProps(s) {
-		p := s.Properties[name]
 		if !contains(s.Required, name) && g.Rand.IntN(2) == 0 {
 			continue
 		}
@@ -79,10 +98,92 @@ func (g *ArgGen) Valid(ctx context.Context, db DBTX, t *Tool) json.RawMessage {
 			out[name] = id
 			continue
 		}
-		out[name] = g.value(p, 0)
+		draw = append(draw, name)
+	}
+	for k, v := range g.object(s, draw, t.Name, entityOf(op, t.Name), 0) {
+		out[k] = v
 	}
 	data, _ := json.Marshal(out)
 	return data
+}
+
+// entityOf names the entity a tool acts on: its op's table, else the
+// noun its name ends with.
+func entityOf(op *schema.Op, tool string) string {
+	if op != nil {
+		return op.Table
+	}
+	ws := strings.FieldsFunc(strings.ToLower(tool), func(r rune) bool { return r == '_' || r == '-' || r == '.' })
+	for i := len(ws) - 1; i >= 0; i-- {
+		switch ws[i] {
+		case "get", "list", "create", "update", "delete", "search", "find", "add", "remove", "cancel", "book", "by", "id", "all":
+			continue
+		}
+		return strings.TrimSuffix(ws[i], "s")
+	}
+	return ""
+}
+
+// object draws the named properties of s as one row, so values that go
+// together agree (an email made from the name beside it).
+func (g *ArgGen) object(s *jsonSchema, names []string, path, table string, depth int) map[string]any {
+	out := map[string]any{}
+	var fields []value.Field
+	var scalars []string
+	for _, n := range names {
+		p := s.Properties[n]
+		switch p.typ() {
+		case "object", "array":
+			out[n] = g.value(p, n, path+"."+n, table, depth+1)
+			continue
+		}
+		h := hints(p, n, table)
+		fields = append(fields, value.Field{Hints: h, Type: g.typeOf(path+"."+n, h)})
+		scalars = append(scalars, n)
+	}
+	vals := value.Row(g.fake(), fields, nil)
+	for i, n := range scalars {
+		out[n] = vals[i]
+		g.count(fields[i].Type)
+	}
+	return out
+}
+
+func (g *ArgGen) count(t value.Type) {
+	if g.Drawn == nil {
+		g.Drawn = map[string]int{}
+	}
+	g.Drawn[string(t)]++
+}
+
+// typeOf infers an argument's semantic type once per schema path.
+func (g *ArgGen) typeOf(path string, h value.Hints) value.Type {
+	if t, ok := g.types[path]; ok {
+		return t
+	}
+	if g.types == nil {
+		g.types = map[string]value.Type{}
+	}
+	t := value.Infer(h)
+	if len(g.types) < 1<<16 {
+		g.types[path] = t
+	}
+	return t
+}
+
+func hints(s *jsonSchema, name, table string) value.Hints {
+	h := value.Hints{
+		Name: name, Table: table, JSONType: s.typ(), Format: s.Format, Pattern: s.Pattern,
+		Enum: s.Enum, Example: s.Example, Description: s.Desc,
+		Min: s.Minimum, Max: s.Maximum, MinLength: s.MinLength, MaxLength: s.MaxLength,
+	}
+	if h.Example == nil && len(s.Examples) > 0 {
+		h.Example = s.Examples[0]
+	}
+	if h.JSONType == "" {
+		h.JSONType = "string"
+	}
+	return h
 }
 
 // existingID picks an existing row id for an argument that names a key
@@ -138,26 +239,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var words = []string{"alpha", "harbor", "maple", "quartz", "river", "summit", "velvet", "willow", "cedar", "orbit"}
-
-// value draws a value satisfying s.
-func (g *ArgGen) value(s *jsonSchema, depth int) any {
-	if len(s.Enum) > 0 {
-		return s.Enum[g.Rand.IntN(len(s.Enum))]
-	}
+// value draws a value satisfying s, for the argument or item of the
+// given name.
+func (g *ArgGen) value(s *jsonSchema, name, path, table string, depth int) any {
 	switch s.typ() {
-	case "integer":
-		lo, hi := numBounds(s, 0, 100)
-		lo, hi = math.Ceil(lo), math.Floor(hi)
-		if hi < lo {
-			return int64(lo)
-		}
-		return int64(lo) + g.Rand.Int64N(int64(hi-lo)+1)
-	case "number":
-		lo, hi := numBounds(s, 0, 100)
-		return math.Round((lo+g.Rand.Float64()*(hi-lo))*100) / 100
-	case "boolean":
-		return g.Rand.IntN(2) == 0
 	case "array":
 		n := 1 + g.Rand.IntN(2)
 		if s.MinItems != nil && *s.MinItems > n {
@@ -167,113 +252,42 @@ func (g *ArgGen) value(s *jsonSchema, depth int) any {
 			n = *s.MaxItems
 		}
 		items := make([]any, 0, n)
+		item := s.Items
+		if item == nil || depth > 4 {
+			item = &jsonSchema{Type: "string"}
+		}
 		for range n {
-			if s.Items == nil || depth > 4 {
-				items = append(items, words[g.Rand.IntN(len(words))])
-				continue
-			}
-			items = append(items, g.value(s.Items, depth+1))
+			items = append(items, g.value(item, singular(name), path+"[]", table, depth+1))
 		}
 		return items
 	case "object":
-		obj := map[string]any{}
 		if depth > 4 {
-			return obj
+			return map[string]any{}
 		}
+		var names []string
 		for _, n := range sortedProps(s) {
 			if contains(s.Required, n) || g.Rand.IntN(2) == 0 {
-				obj[n] = g.value(s.Properties[n], depth+1)
+				names = append(names, n)
 			}
 		}
-		return obj
-	case "null":
-		return nil
+		return g.object(s, names, path, table, depth)
 	}
-	return g.str(s)
+	h := hints(s, name, table)
+	t := g.typeOf(path, h)
+	g.count(t)
+	return value.Generate(g.fake(), t, h)
 }
 
-func numBounds(s *jsonSchema, lo, hi float64) (float64, float64) {
-	if s.Minimum != nil {
-		lo = *s.Minimum
-		if s.Maximum == nil {
-			hi = lo + 100
-		}
+func singular(name string) string {
+	switch {
+	case strings.HasSuffix(name, "ies"):
+		return strings.TrimSuffix(name, "ies") + "y"
+	case strings.HasSuffix(name, "ses"), strings.HasSuffix(name, "xes"):
+		return strings.TrimSuffix(name, "es")
+	case strings.HasSuffix(name, "s") && !strings.HasSuffix(name, "ss"):
+		return strings.TrimSuffix(name, "s")
 	}
-	if s.Maximum != nil {
-		hi = *s.Maximum
-		if s.Minimum == nil {
-			lo = math.Min(0, hi-100)
-		}
-	}
-	// Keep draws in a sane window inside wide ranges, so integers never
-	// overflow and values stay readable.
-	if hi-lo > 1e6 {
-		switch {
-		case lo <= 0 && hi >= 0:
-			lo, hi = math.Max(lo, -1000), math.Min(hi, 1000)
-		case lo > 0:
-			hi = lo + 1000
-		default:
-			lo = hi - 1000
-		}
-	}
-	const edge = 1 << 62
-	lo, hi = math.Max(lo, -edge), math.Min(hi, edge)
-	return lo, hi
-}
-
-func (g *ArgGen) str(s *jsonSchema) string {
-	var v string
-	switch s.Format {
-	case "date":
-		v = fmt.Sprintf("2026-%02d-%02d", 1+g.Rand.IntN(12), 1+g.Rand.IntN(28))
-	case "date-time":
-		v = fmt.Sprintf("2026-%02d-%02dT%02d:%02d:00Z", 1+g.Rand.IntN(12), 1+g.Rand.IntN(28), g.Rand.IntN(24), 15*g.Rand.IntN(4))
-	case "time":
-		v = fmt.Sprintf("%02d:%02d:00Z", g.Rand.IntN(24), 15*g.Rand.IntN(4))
-	case "email":
-		v = words[g.Rand.IntN(len(words))] + "@example.com"
-	case "uri", "url", "uri-reference", "iri":
-		v = "https://example.com/" + words[g.Rand.IntN(len(words))]
-	case "uuid":
-		v = fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", g.Rand.Uint32(), g.Rand.IntN(1<<16), g.Rand.IntN(1<<12), g.Rand.IntN(1<<12), g.Rand.Int64N(1<<48))
-	case "ipv4":
-		v = fmt.Sprintf("10.%d.%d.%d", g.Rand.IntN(256), g.Rand.IntN(256), 1+g.Rand.IntN(254))
-	case "hostname":
-		v = words[g.Rand.IntN(len(words))] + ".example.com"
-	default:
-		v = words[g.Rand.IntN(len(words))]
-	}
-	if s.Pattern != "" {
-		if re, err := regexp.Compile(s.Pattern); err == nil && !re.MatchString(v) {
-			v = patternSample(re, g.Rand, v)
-		}
-	}
-	if s.MinLength != nil {
-		for len([]rune(v)) < *s.MinLength {
-			v += "x"
-		}
-	}
-	if s.MaxLength != nil && len([]rune(v)) > *s.MaxLength {
-		v = string([]rune(v)[:*s.MaxLength])
-	}
-	return v
-}
-
-// patternSample tries simple candidates for a pattern; it returns the
-// fallback when none matches (the call then counts as a tool error).
-func patternSample(re *regexp.Regexp, r *rand.Rand, fallback string) string {
-	cands := []string{"ABC", "abc", "123", "A1", "a1b2c3", "2026-01-01", "AB12", "x", "US", "USD", "abc-123", "ABC123"}
-	for _, c := range cands {
-		if re.MatchString(c) {
-			return c
-		}
-	}
-	digits := fmt.Sprint(r.IntN(1000000))
-	if re.MatchString(digits) {
-		return digits
-	}
-	return fallback
+	return name
 }
 
 // Invalid returns argument sets the tool must reject, each with what is
@@ -284,7 +298,7 @@ func (g *ArgGen) Invalid(t *Tool) []InvalidArgs {
 	base := map[string]any{}
 	for _, n := range s.Required {
 		if p := s.Properties[n]; p != nil {
-			base[n] = g.value(p, 0)
+			base[n] = g.value(p, n, t.Name+"."+n, entityOf(g.Domain.Model.Op(t.Name), t.Name), 0)
 		}
 	}
 	with := func(k string, v any) json.RawMessage {

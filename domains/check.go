@@ -35,6 +35,9 @@ type CheckReport struct {
 	// RefusedByRule counts valid calls a lifecycle or reference rule
 	// refused (they are also tool errors).
 	RefusedByRule int `json:"refused_by_rule"`
+	// ValuesByType counts the argument values drawn, by semantic type
+	// (package value).
+	ValuesByType map[string]int `json:"values_by_type"`
 	// Problems describe the first internal errors, panics and accepted
 	// invalid calls.
 	Problems []string `json:"problems,omitempty"`
@@ -96,6 +99,12 @@ func Check(ctx context.Context, ds []*Domain, opt CheckOptions) (*CheckReport, e
 			}
 		}
 		db.Close()
+		for t, n := range gen.Drawn {
+			if rep.ValuesByType == nil {
+				rep.ValuesByType = map[string]int{}
+			}
+			rep.ValuesByType[t] += n
+		}
 	}
 	return rep, nil
 }

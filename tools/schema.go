@@ -23,6 +23,10 @@ type Schema struct {
 	MaxItems    *int               `json:"maxItems,omitempty"`
 	Pattern     string             `json:"pattern,omitempty"`
 	Nullable    bool               `json:"nullable,omitempty"`
+	// Example and Examples are sample values the spec documents; value
+	// generators follow their shape.
+	Example  any   `json:"example,omitempty"`
+	Examples []any `json:"examples,omitempty"`
 	// In says where an HTTP parameter travels: path, query, header,
 	// cookie or body. Empty for non-HTTP tools.
 	In string `json:"x-in,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/simgym/simgym/domains/value"
 	"github.com/simgym/simgym/tools"
 )
 
@@ -49,10 +50,18 @@ func (t *tableBuilder) addColumn(key string, s *tools.Schema) string {
 			c.Format = s.Format
 			c.Enum = scalarEnum(s.Enum)
 			c.Min, c.Max, c.MaxLength = s.Minimum, s.Maximum, s.MaxLength
+			c.Pattern, c.Description = s.Pattern, s.Description
+			c.Example = scalarExample(s)
 		}
 		t.cols[name] = c
+		c.Semantic = string(value.Infer(c.Hints(t.name)))
 		return name
 	}
+	defer func() {
+		if !c.PK && c.Ref == "" {
+			c.Semantic = string(value.Infer(c.Hints(t.name)))
+		}
+	}()
 	if c.PK {
 		// The key's type follows what identifies rows in the tools, when
 		// they agree on integers.
@@ -76,7 +85,35 @@ func (t *tableBuilder) addColumn(key string, s *tools.Schema) string {
 	if c.Enum == nil && s != nil && c.JSONType == "string" {
 		c.Enum = scalarEnum(s.Enum)
 	}
+	if s != nil && c.JSONType == jt {
+		if c.Pattern == "" && c.JSONType == "string" {
+			c.Pattern = s.Pattern
+		}
+		if c.Example == nil {
+			c.Example = scalarExample(s)
+		}
+		if c.Description == "" {
+			c.Description = s.Description
+		}
+	}
+	if c.JSONType != "string" {
+		c.Pattern = ""
+	}
 	return name
+}
+
+// scalarExample returns the spec's example of a scalar schema (the first
+// of its examples when it has no single one).
+func scalarExample(s *tools.Schema) any {
+	ex := s.Example
+	if ex == nil && len(s.Examples) > 0 {
+		ex = s.Examples[0]
+	}
+	switch ex.(type) {
+	case string, float64, bool, int, int64:
+		return ex
+	}
+	return nil
 }
 
 func scalarEnum(vals []any) []any {

@@ -10,6 +10,8 @@ package schema
 import (
 	"fmt"
 	"strings"
+
+	"github.com/simgym/simgym/domains/value"
 )
 
 // Kind classifies what a tool does to its entity.
@@ -162,6 +164,16 @@ type Column struct {
 	Max *float64 `json:"max,omitempty"`
 	// MaxLength bounds strings, when known.
 	MaxLength *int `json:"max_length,omitempty"`
+	// Pattern is the regular expression strings match, when known.
+	Pattern string `json:"pattern,omitempty"`
+	// Example is a value the spec documents.
+	Example any `json:"example,omitempty"`
+	// Description is what the spec says the column holds.
+	Description string `json:"description,omitempty"`
+	// Semantic is what the column means (person_name, iban,
+	// check-in date, ...), inferred from all of the above, the name and
+	// the table; seeding draws values of this type.
+	Semantic string `json:"semantic,omitempty"`
 	// PK marks the primary key.
 	PK bool `json:"pk,omitempty"`
 	// Ref names the table this column references (a foreign key to its
@@ -303,4 +315,14 @@ func (m *Model) DDL() string {
 // creates both use it, so ids look alike whoever made the row.
 func IDFor(table string, n int64) string {
 	return fmt.Sprintf("%s_%04d", table, n)
+}
+
+// Hints returns what the column's spec says, for inferring and drawing
+// its values; table is the entity it belongs to.
+func (c *Column) Hints(table string) value.Hints {
+	return value.Hints{
+		Name: c.Name, Table: table, JSONType: c.JSONType, Format: c.Format, Pattern: c.Pattern,
+		Enum: c.Enum, Example: c.Example, Description: c.Description,
+		Min: c.Min, Max: c.Max, MaxLength: c.MaxLength,
+	}
 }

@@ -308,6 +308,15 @@ func (c *oasConv) schema(ref *openapi3.SchemaRef, depth int) *tools.Schema {
 		Default:     s.Default,
 		Minimum:     s.Min,
 		Maximum:     s.Max,
+		Example:     scalarExample(s.Example),
+	}
+	for _, e := range s.Examples {
+		if e := scalarExample(e); e != nil && len(out.Examples) < 3 {
+			out.Examples = append(out.Examples, e)
+		}
+	}
+	if out.Example == nil && len(out.Examples) > 0 {
+		out.Example = out.Examples[0]
 	}
 	if len(s.Enum) > 0 {
 		out.Enum = s.Enum
@@ -391,6 +400,20 @@ func (c *oasConv) schema(ref *openapi3.SchemaRef, depth int) *tools.Schema {
 	return out
 }
 
+// scalarExample keeps an example that is a short string, a number or a
+// boolean: the values whose shape generators can follow.
+func scalarExample(v any) any {
+	switch x := v.(type) {
+	case string:
+		if x != "" && len(x) <= 200 {
+			return x
+		}
+	case float64, bool, int, int64:
+		return x
+	}
+	return nil
+}
+
 // merge folds src into dst (allOf semantics, first value wins).
 func (c *oasConv) merge(dst, src *tools.Schema) {
 	if dst.Type == "" {
@@ -405,6 +428,10 @@ func (c *oasConv) merge(dst, src *tools.Schema) {
 	if dst.Enum == nil {
 		dst.Enum = src.Enum
 	}
+	if dst.Example == nil {
+		dst.Example = src.Example
+	}
+
 	if dst.Items == nil {
 		dst.Items = src.Items
 	}

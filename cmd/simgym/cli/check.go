@@ -39,8 +39,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"tool_errors": rep.ToolErrors, "internal_errors": rep.InternalErrors, "panics": rep.Panics,
 		"invalid_rejected": rep.InvalidRejected, "invalid_accepted": rep.InvalidAccepted,
 		"lifecycle_rules": rep.LifecycleRules, "refused_by_rule": rep.RefusedByRule,
+		"values_by_type": rep.ValuesByType,
 	}
-	if err := writeSummary(stdout, *asJSON, []string{"domains", "tools", "calls", "ok", "tool_errors", "internal_errors", "panics", "invalid_rejected", "invalid_accepted", "lifecycle_rules", "refused_by_rule"}, summary); err != nil {
+	if err := writeSummary(stdout, *asJSON, []string{"domains", "tools", "calls", "ok", "tool_errors", "internal_errors", "panics", "invalid_rejected", "invalid_accepted", "lifecycle_rules", "refused_by_rule", "values_by_type"}, summary); err != nil {
 		return err
 	}
 	if rep.InternalErrors+rep.Panics+rep.InvalidAccepted > 0 {
