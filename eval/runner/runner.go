@@ -65,10 +65,10 @@ type Result struct {
 	// message; nil outside ReSum).
 	Segments []int `json:"segments,omitempty"`
 	// Reports are IterResearch's reports, one per round.
-	Reports []string `json:"reports,omitempty"`
-	Usage   chat.Usage `json:"usage"`
-	Seconds  float64              `json:"seconds"`
-	Finished time.Time            `json:"finished"`
+	Reports  []string   `json:"reports,omitempty"`
+	Usage    chat.Usage `json:"usage"`
+	Seconds  float64    `json:"seconds"`
+	Finished time.Time  `json:"finished"`
 }
 
 // Key identifies a (task, trial) pair.
@@ -520,14 +520,8 @@ func (e *episode) handle(ctx context.Context, msg chat.Message) (bool, error) {
 // A call the gym refuses as a request (one without a tool name) comes
 // back to the agent as a tool error, as a bad call would.
 func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*client.Reply, error) {
-	args := json.RawMessage(tc.Function.Arguments)
-	if !json.Valid(args) {
-		// Not JSON: pass the text on as a string, which the gym rejects
-		// with a message the agent can read.
-		args, _ = json.Marshal(tc.Function.Arguments)
-	}
 	msg := chat.Message{Role: chat.Tool, ToolCallID: tc.ID, Name: tc.Function.Name}
-	sr, err := e.c.Step(ctx, e.id, client.Action{Tool: tc.Function.Name, Arguments: args})
+	sr, err := e.c.Step(ctx, e.id, toAction(tc))
 	var ce *client.Error
 	switch {
 	case errors.As(err, &ce) && ce.Code == "invalid_request":
@@ -548,6 +542,17 @@ func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*client.Reply, er
 	e.res.Steps++
 	e.add(msg)
 	return sr, nil
+}
+
+// toAction makes a tool call the gym's action.
+func toAction(tc chat.ToolCall) client.Action {
+	args := json.RawMessage(tc.Function.Arguments)
+	if !json.Valid(args) {
+		// Not JSON: pass the text on as a string, which the gym rejects
+		// with a message the agent can read.
+		args, _ = json.Marshal(tc.Function.Arguments)
+	}
+	return client.Action{Tool: tc.Function.Name, Arguments: args}
 }
 
 // answer sends everything the agent said to the user as the final
