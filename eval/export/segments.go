@@ -38,7 +38,7 @@ type Segment struct {
 	// Messages are the system prompt then the segment's own messages
 	// (from the second segment on, the first is the question with the
 	// summary).
-	Messages []chat.Message      `json:"messages"`
+	Messages []chat.Message       `json:"messages"`
 	Tools    []domains.OpenAITool `json:"tools,omitempty"`
 	Policy   string               `json:"policy,omitempty"`
 }
