@@ -204,7 +204,7 @@ func evalRun(ctx context.Context, f evalFlags, stdout, stderr io.Writer) error {
 	// The report is written even after an interruption, from what
 	// finished; a rerun resumes the rest.
 	rctx := context.WithoutCancel(ctx)
-	r := report.Build(results, report.Options{Policy: pol.Name(), K: f.trials, Bootstrap: report.Bootstrap{Resamples: f.resamples, Seed: uint64(f.seed)}})
+	r := report.Build(results, report.Options{Policy: opt.PolicyName(), K: f.trials, Bootstrap: report.Bootstrap{Resamples: f.resamples, Seed: uint64(f.seed)}})
 	r.Failed = stats.Failed
 	if err := exportRun(rctx, f.out, r, results, tasks); err != nil {
 		return err
