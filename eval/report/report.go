@@ -45,6 +45,8 @@ type Report struct {
 	Bootstrap Bootstrap  `json:"bootstrap"`
 	// Plots are the PNG files written beside the report.
 	Plots []string `json:"plots,omitempty"`
+	// Methods sets an agent method beside plain ReAct (nil: ReAct ran).
+	Methods *Methods `json:"methods,omitempty"`
 }
 
 // Options configure Build.
@@ -134,6 +136,12 @@ func (r *Report) Write(dir string) error {
 	plots, err := r.writePlots(dir)
 	if err != nil {
 		return err
+	}
+	if r.Methods != nil && len(r.Methods.Figures) > 0 {
+		if err := r.Methods.plot(filepath.Join(dir, MethodsPlot)); err != nil {
+			return err
+		}
+		plots = append(plots, MethodsPlot)
 	}
 	r.Plots = plots
 	data, err := json.MarshalIndent(r, "", "  ")
@@ -249,6 +257,9 @@ func (r *Report) Markdown() string {
 
 	if r.Usage.Requests > 0 {
 		fmt.Fprintf(&b, "\n## Tokens\n\n%d requests, %d prompt tokens, %d completion tokens.\n", r.Usage.Requests, r.Usage.PromptTokens, r.Usage.CompletionTokens)
+	}
+	if r.Methods != nil {
+		b.WriteString(r.Methods.markdown())
 	}
 	if len(r.Plots) > 0 {
 		b.WriteString("\n## Plots\n\n")

@@ -18,6 +18,7 @@ import (
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/eval/agentctx"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/policy"
 )
@@ -57,9 +58,17 @@ type Result struct {
 	Answer   string               `json:"answer"`
 	Messages []chat.Message       `json:"messages"`
 	Tools    []domains.OpenAITool `json:"tools,omitempty"`
-	Usage    chat.Usage           `json:"usage"`
-	Seconds  float64              `json:"seconds"`
-	Finished time.Time            `json:"finished"`
+	// Mode is the context method that played the episode (react,
+	// resum, iterresearch; empty: react).
+	Mode string `json:"mode,omitempty"`
+	// Segments gives each message's ReSum segment, from 0 (one per
+	// message; nil outside ReSum).
+	Segments []int `json:"segments,omitempty"`
+	// Reports are IterResearch's reports, one per round.
+	Reports  []string   `json:"reports,omitempty"`
+	Usage    chat.Usage `json:"usage"`
+	Seconds  float64    `json:"seconds"`
+	Finished time.Time  `json:"finished"`
 }
 
 // Key identifies a (task, trial) pair.
@@ -106,6 +115,11 @@ type Options struct {
 	// OnResult, when set, is called after each finished episode (one at
 	// a time).
 	OnResult func(Result, Progress)
+	// Context is the context method (default: plain ReAct).
+	Context ContextOptions
+	// NoTools plays without tools: the agent is offered none and answers
+	// from what it knows.
+	NoTools bool
 }
 
 // Stats say what a run did.
@@ -142,6 +156,9 @@ func Run(ctx context.Context, items []Item, opt Options) ([]Result, Stats, error
 	if opt.MaxUserTurns <= 0 {
 		opt.MaxUserTurns = 3
 	}
+	if err := opt.Context.check(); err != nil {
+		return nil, st, err
+	}
 	var log *Log
 	var results []Result
 	done := map[string]bool{}
@@ -154,8 +171,8 @@ func Run(ctx context.Context, items []Item, opt Options) ([]Result, Stats, error
 		}
 		defer log.Close()
 		for _, r := range prev {
-			if r.Policy != opt.Policy.Name() {
-				return nil, st, fmt.Errorf("resume %s: it holds episodes of policy %s, not %s; use another output folder", opt.Log, r.Policy, opt.Policy.Name())
+			if r.Policy != opt.PolicyName() {
+				return nil, st, fmt.Errorf("resume %s: it holds episodes of policy %s, not %s; use another output folder", opt.Log, r.Policy, opt.PolicyName())
 			}
 			if !done[r.Key()] {
 				done[r.Key()] = true
@@ -279,21 +296,36 @@ func sortResults(rs []Result) {
 // play runs one episode.
 func play(ctx context.Context, c *client.Client, opt Options, w work) (Result, error) {
 	start := time.Now()
-	e := &episode{c: c, opt: opt, res: Result{Env: w.Env, Task: w.Task, Trial: w.trial, Policy: opt.Policy.Name(), Length: w.Length}}
 	rr, err := c.Reset(ctx, w.Env, w.Task, nil)
 	if err != nil {
-		return e.res, fmt.Errorf("reset: %w", err)
+		return Result{Env: w.Env, Task: w.Task, Trial: w.trial}, fmt.Errorf("reset: %w", err)
 	}
+	defer closeEpisode(ctx, c, rr.Episode)
+	e, err := newEpisode(ctx, c, opt, w, rr)
+	if err != nil {
+		return e.res, err
+	}
+	if err := e.converse(ctx); err != nil {
+		return e.res, err
+	}
+	e.done(start)
+	return e.res, nil
+}
+
+// closeEpisode frees an episode, which may be over already.
+func closeEpisode(ctx context.Context, c *client.Client, id string) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = c.CloseEpisode(cctx, id)
+}
+
+// newEpisode sets up an episode the gym has just reset.
+func newEpisode(ctx context.Context, c *client.Client, opt Options, w work, rr *client.Reply) (*episode, error) {
+	e := &episode{c: c, opt: opt, res: Result{Env: w.Env, Task: w.Task, Trial: w.trial, Policy: opt.PolicyName(), Length: w.Length, Mode: opt.Context.mode()}}
 	e.id, e.res.Episode = rr.Episode, rr.Episode
-	defer func() {
-		// The episode may be over already; closing frees it either way.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = c.CloseEpisode(cctx, rr.Episode)
-	}()
 	var obs env.Observation
 	if err := json.Unmarshal(rr.Observation, &obs); err != nil {
-		return e.res, fmt.Errorf("reset: observation: %w", err)
+		return e, fmt.Errorf("reset: observation: %w", err)
 	}
 	var info struct {
 		MaxSteps int `json:"max_steps"`
@@ -306,19 +338,31 @@ func play(ctx context.Context, c *client.Client, opt Options, w work) (Result, e
 	if e.maxSteps <= 0 {
 		e.maxSteps = 50
 	}
-	e.res.Tools = obs.Tools
-	e.ep = policy.Episode{Env: w.Env, TaskID: w.Task, Trial: w.trial, Instruction: obs.Instruction, Tools: obs.Tools, MaxSteps: e.maxSteps}
+	tools := obs.Tools
+	system := policy.SystemPrompt
+	if opt.NoTools {
+		tools, system = nil, policy.NoToolsPrompt
+	}
+	e.res.Tools = tools
+	e.ep = policy.Episode{Env: w.Env, TaskID: w.Task, Trial: w.trial, Instruction: obs.Instruction, Tools: tools, MaxSteps: e.maxSteps}
+	var err error
 	if e.agent, err = opt.Policy.Start(ctx, e.ep); err != nil {
-		return e.res, err
+		return e, err
 	}
-	e.msgs = []chat.Message{{Role: chat.System, Content: policy.SystemPrompt}, {Role: chat.User, Content: obs.Instruction}}
-	if err := e.converse(ctx); err != nil {
-		return e.res, err
-	}
+	e.system = system
+	e.add(chat.Message{Role: chat.System, Content: system})
+	e.add(chat.Message{Role: chat.User, Content: obs.Instruction})
+	return e, nil
+}
+
+// done fills in what a finished episode's result lacks.
+func (e *episode) done(start time.Time) {
 	e.res.Messages = e.msgs
+	if e.opt.Context.mode() == ModeReSum {
+		e.res.Segments = e.segs
+	}
 	e.res.Seconds = time.Since(start).Seconds()
 	e.res.Finished = time.Now().UTC()
-	return e.res, nil
 }
 
 // episode is one episode being played.
@@ -329,8 +373,26 @@ type episode struct {
 	ep       policy.Episode
 	agent    policy.Agent
 	maxSteps int
-	msgs     []chat.Message
-	res      Result
+	system   string
+	// msgs is the whole trajectory, segs each message's ReSum segment.
+	msgs []chat.Message
+	segs []int
+	res  Result
+	// ReSum: the context the agent sees, its segment and its rounds.
+	view   []chat.Message
+	seg    int
+	rounds int
+	// IterResearch: the report, the last action and its response, and
+	// the final answer.
+	report, action, response string
+	final                    *string
+}
+
+// add appends a message to the trajectory and to the agent's context.
+func (e *episode) add(m chat.Message) {
+	e.msgs = append(e.msgs, m)
+	e.segs = append(e.segs, e.seg)
+	e.view = append(e.view, m)
 }
 
 // converse plays the conversation until the final answer or the step
@@ -344,63 +406,122 @@ func (e *episode) converse(ctx context.Context) error {
 			e.res.Truncated = true
 			return nil
 		}
-		msg, u, err := e.agent.Next(ctx, e.msgs)
-		e.res.Usage = e.res.Usage.Add(u)
+		msg, err := e.next(ctx)
 		if err != nil {
 			return err
 		}
-		msg.Role = chat.Assistant
-		at := len(e.msgs)
-		e.msgs = append(e.msgs, msg)
-		if len(msg.ToolCalls) == 0 {
-			if policy.IsQuestion(msg) && e.res.UserTurns < e.opt.MaxUserTurns {
-				reply, u, err := e.opt.User.Reply(ctx, e.ep, e.msgs)
-				e.res.Usage = e.res.Usage.Add(u)
-				if err != nil {
-					return fmt.Errorf("user: %w", err)
-				}
-				e.res.UserTurns++
-				e.msgs = append(e.msgs, chat.Message{Role: chat.User, Content: reply})
-				continue
-			}
-			return e.answer(ctx)
-		}
-		ran := 0
-		var end *client.Reply
-		for _, tc := range msg.ToolCalls {
-			if e.res.Steps >= e.maxSteps {
-				break
-			}
-			sr, err := e.call(ctx, tc)
-			if err != nil {
-				return err
-			}
-			ran++
-			if sr != nil && sr.Done {
-				end = sr // the gym's step limit ended the episode
-				break
-			}
-		}
-		// Calls that never ran are not part of the episode.
-		e.msgs[at].ToolCalls = msg.ToolCalls[:ran]
-		if end != nil {
-			return e.finish(end)
+		end, err := e.handle(ctx, msg)
+		if err != nil || end {
+			return err
 		}
 	}
+}
+
+// next asks the agent for its next message, in the context its method
+// gives it.
+func (e *episode) next(ctx context.Context) (chat.Message, error) {
+	var view []chat.Message
+	switch e.opt.Context.mode() {
+	case ModeReSum:
+		if err := e.maybeSummarize(ctx); err != nil {
+			return chat.Message{}, err
+		}
+		view = e.view
+	case ModeIterResearch:
+		view = e.workspace()
+	default:
+		view = e.msgs
+	}
+	msg, u, err := e.agent.Next(ctx, view)
+	e.res.Usage = e.res.Usage.Add(u)
+	if err != nil {
+		return msg, err
+	}
+	msg.Role = chat.Assistant
+	if e.opt.NoTools {
+		msg.ToolCalls = nil // there are none to call
+	}
+	return msg, nil
+}
+
+// handle plays one assistant message: its tool calls, a question to the
+// user, or the final answer. It reports whether the episode ended.
+func (e *episode) handle(ctx context.Context, msg chat.Message) (bool, error) {
+	msg.Role = chat.Assistant
+	e.rounds++
+	iter := e.opt.Context.mode() == ModeIterResearch
+	if iter {
+		rep, rest := agentctx.ParseReport(msg.Content)
+		if rep != "" {
+			e.report = rep
+		}
+		e.res.Reports = append(e.res.Reports, e.report)
+		if len(msg.ToolCalls) == 0 {
+			e.final = &rest
+			if rest == "" {
+				e.final = &e.report
+			}
+		}
+	}
+	at := len(e.msgs)
+	e.add(msg)
+	if len(msg.ToolCalls) == 0 {
+		if policy.IsQuestion(msg) && e.res.UserTurns < e.opt.MaxUserTurns {
+			reply, u, err := e.opt.User.Reply(ctx, e.ep, e.msgs)
+			e.res.Usage = e.res.Usage.Add(u)
+			if err != nil {
+				return true, fmt.Errorf("user: %w", err)
+			}
+			e.res.UserTurns++
+			e.add(chat.Message{Role: chat.User, Content: reply})
+			if iter {
+				e.final = nil
+				_, q := agentctx.ParseReport(msg.Content)
+				e.action, e.response = "asked the user: "+q, reply
+			}
+			return false, nil
+		}
+		return true, e.answer(ctx)
+	}
+	ran := 0
+	var end *client.Reply
+	for _, tc := range msg.ToolCalls {
+		if e.res.Steps >= e.maxSteps {
+			break
+		}
+		sr, err := e.call(ctx, tc)
+		if err != nil {
+			return true, err
+		}
+		ran++
+		if sr != nil && sr.Done {
+			end = sr // the gym's step limit ended the episode
+			break
+		}
+	}
+	// Calls that never ran are not part of the episode.
+	e.msgs[at].ToolCalls = msg.ToolCalls[:ran]
+	e.view[len(e.view)-(len(e.msgs)-at)].ToolCalls = msg.ToolCalls[:ran]
+	if iter {
+		var acts, resps []string
+		for i, tc := range msg.ToolCalls[:ran] {
+			acts = append(acts, tc.Function.Name+" "+tc.Function.Arguments)
+			resps = append(resps, e.msgs[at+1+i].Content)
+		}
+		e.action, e.response = strings.Join(acts, "\n"), strings.Join(resps, "\n")
+	}
+	if end != nil {
+		return true, e.finish(end)
+	}
+	return false, nil
 }
 
 // call runs one tool call through the gym and appends its tool message.
 // A call the gym refuses as a request (one without a tool name) comes
 // back to the agent as a tool error, as a bad call would.
 func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*client.Reply, error) {
-	args := json.RawMessage(tc.Function.Arguments)
-	if !json.Valid(args) {
-		// Not JSON: pass the text on as a string, which the gym rejects
-		// with a message the agent can read.
-		args, _ = json.Marshal(tc.Function.Arguments)
-	}
 	msg := chat.Message{Role: chat.Tool, ToolCallID: tc.ID, Name: tc.Function.Name}
-	sr, err := e.c.Step(ctx, e.id, client.Action{Tool: tc.Function.Name, Arguments: args})
+	sr, err := e.c.Step(ctx, e.id, toAction(tc))
 	var ce *client.Error
 	switch {
 	case errors.As(err, &ce) && ce.Code == "invalid_request":
@@ -419,14 +540,32 @@ func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*client.Reply, er
 		}
 	}
 	e.res.Steps++
-	e.msgs = append(e.msgs, msg)
+	e.add(msg)
 	return sr, nil
+}
+
+// toAction makes a tool call the gym's action.
+func toAction(tc chat.ToolCall) client.Action {
+	args := json.RawMessage(tc.Function.Arguments)
+	if !json.Valid(args) {
+		// Not JSON: pass the text on as a string, which the gym rejects
+		// with a message the agent can read.
+		args, _ = json.Marshal(tc.Function.Arguments)
+	}
+	return client.Action{Tool: tc.Function.Name, Arguments: args}
 }
 
 // answer sends everything the agent said to the user as the final
 // answer, and scores the episode.
 func (e *episode) answer(ctx context.Context) error {
-	e.res.Answer = assistantText(e.msgs)
+	switch {
+	case e.final != nil:
+		e.res.Answer = *e.final
+	case e.opt.Context.mode() == ModeIterResearch:
+		e.res.Answer = e.report // cut short: the report is all there is
+	default:
+		e.res.Answer = assistantText(e.msgs)
+	}
 	sr, err := e.c.Step(ctx, e.id, client.Answer(e.res.Answer))
 	if err != nil {
 		return fmt.Errorf("answer: %w", err)

@@ -28,6 +28,8 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return corpusBuild(ctx, args[1:], stdout, stderr)
 	case "simwiki":
 		return corpusSimWiki(ctx, args[1:], stdout, stderr)
+	case "fas":
+		return corpusFAS(ctx, args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("%w: unknown corpus subcommand %q (want build or simwiki)", errUsage, args[0])
 }

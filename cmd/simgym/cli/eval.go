@@ -43,6 +43,7 @@ type evalFlags struct {
 	resamples                                           int
 	compare, fromRecord                                 string
 	asJSON                                              bool
+	m                                                   methodFlags
 }
 
 // runEval implements `simgym eval`.
@@ -74,6 +75,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.fromRecord, "from-record", "", "export the episodes of a gym --record SQLite file (with --out; --tasks for the filter)")
 	fs.StringVar(&f.world, "world", "", "generated world module (default: the world compiled in)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object")
+	f.m.define(fs)
 	pos, err := parseInterleaved(fs, args, stderr)
 	if err != nil {
 		return err
@@ -97,6 +99,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if f.out == "" {
 		return fmt.Errorf("%w: --out is required", errUsage)
+	}
+	if err := f.m.check(&f); err != nil {
+		return err
 	}
 	if f.trials < 1 || f.concurrency < 1 {
 		return fmt.Errorf("%w: --trials and --concurrency must be positive", errUsage)
@@ -183,6 +188,9 @@ func evalRun(ctx context.Context, f evalFlags, stdout, stderr io.Writer) error {
 			}
 		},
 	}
+	if err := f.m.apply(f, &opt); err != nil {
+		return err
+	}
 	results, stats, runErr := runner.Run(ctx, items, opt)
 	if bar != nil {
 		_ = bar.Finish()
@@ -196,10 +204,15 @@ func evalRun(ctx context.Context, f evalFlags, stdout, stderr io.Writer) error {
 	// The report is written even after an interruption, from what
 	// finished; a rerun resumes the rest.
 	rctx := context.WithoutCancel(ctx)
-	r := report.Build(results, report.Options{Policy: pol.Name(), K: f.trials, Bootstrap: report.Bootstrap{Resamples: f.resamples, Seed: uint64(f.seed)}})
+	r := report.Build(results, report.Options{Policy: opt.PolicyName(), K: f.trials, Bootstrap: report.Bootstrap{Resamples: f.resamples, Seed: uint64(f.seed)}})
 	r.Failed = stats.Failed
 	if err := exportRun(rctx, f.out, r, results, tasks); err != nil {
 		return err
+	}
+	if runErr == nil && stats.Failed == 0 {
+		if r.Methods, err = evalMethods(ctx, f, opt, items, results, stderr); err != nil {
+			return err
+		}
 	}
 	r.Seconds = time.Since(start).Seconds()
 	if err := r.Write(f.out); err != nil {

@@ -19,6 +19,9 @@ import (
 
 // runTasks implements `simgym tasks --n N --seed S --out FILE.jsonl`.
 func runTasks(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "filter" {
+		return tasksFilter(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("tasks", flag.ContinueOnError)
 	world := fs.String("world", "", "generated world module (default: the world compiled in)")
 	domainName := fs.String("domain", "", "sample in this domain only (default: all, evenly)")
