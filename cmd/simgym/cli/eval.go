@@ -43,6 +43,7 @@ type evalFlags struct {
 	resamples                                           int
 	compare, fromRecord                                 string
 	asJSON                                              bool
+	suite, taubench                                     string // --suite taubench-airline (eval_taubench: taubench.go)
 }
 
 // runEval implements `simgym eval`.
@@ -74,12 +75,17 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.fromRecord, "from-record", "", "export the episodes of a gym --record SQLite file (with --out; --tasks for the filter)")
 	fs.StringVar(&f.world, "world", "", "generated world module (default: the world compiled in)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object")
+	fs.StringVar(&f.suite, "suite", "", "play a published benchmark with its own protocol and reward: taubench-airline (tau-bench's 50 airline test tasks; results.json in tau-bench's shape)")
+	fs.StringVar(&f.taubench, "taubench", "", "tau-bench's airline folder for --suite taubench-airline (default $SIMGYM_DATA/taubench/airline)")
 	pos, err := parseInterleaved(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	if f.world != "" {
 		return runInWorld(ctx, f.world, "eval", args, stdout, stderr)
+	}
+	if f.suite != "" && len(pos) == 0 && f.compare == "" {
+		return evalTaubench(ctx, f, stdout, stderr)
 	}
 	switch {
 	case f.compare != "":

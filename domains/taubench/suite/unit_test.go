@@ -60,6 +60,7 @@ func TestFirstPerson(t *testing.T) {
 		{"You are calm. Check your card.", "I am calm. Check my card."},
 		{"  You're in a hurry!  You do not know", "I'm in a hurry!  I do not know"},
 		{"Younger people", "Younger people"},
+		{"If there are options, you prefer the cheapest, so you do not care. Tell you", "If there are options, I prefer the cheapest, so I do not care. Tell you"},
 	}
 	for _, c := range cases {
 		assert.Equal(t, c.want, FirstPerson(c.in), c.in)

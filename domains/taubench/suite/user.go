@@ -93,6 +93,7 @@ var firstPerson = []struct {
 	{regexp.MustCompile(`(^|[.!?]\s+)You\b`), "${1}I"},
 	{regexp.MustCompile(`(^|[.!?]\s+)Your\b`), "${1}My"},
 	{regexp.MustCompile(`\byou are\b`), "I am"},
+	{regexp.MustCompile(`\byou (want|prefer|have|do|need|would|will|can|just|also|did|like|only|know|think|don't)\b`), "I $1"},
 	{regexp.MustCompile(`\byour\b`), "my"},
 }
 
