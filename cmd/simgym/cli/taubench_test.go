@@ -1,14 +1,20 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/simgym/simgym/domains/taubench/suite"
+	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/internal/testenv"
 )
 
@@ -63,4 +69,51 @@ func TestBenchTaubench(t *testing.T) {
 		assert.Greater(t, sum[k].(float64), 0.0, k)
 	}
 	assert.Equal(t, taubenchRewardQuote, sum["taubench_python_reward"])
+}
+
+// TestServeTaubench starts `simgym serve --taubench DIR` and plays the
+// start of an episode over the websocket: the reset shows tau-bench's
+// policy as the system prompt, the scripted user's first message and the
+// tools with respond; respond's observation is the user's reply.
+func TestServeTaubench(t *testing.T) {
+	dir := testenv.Data(t, "taubench/airline")
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, []string{"--taubench", dir, "--no-web", "--tasks-per-env", "1", "--addr", "127.0.0.1:0", "--json"}, pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done)
+	})
+	var addr struct {
+		Addr string `json:"addr"`
+	}
+	require.NoError(t, json.NewDecoder(pr).Decode(&addr))
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	c, err := client.Dial(ctx, "ws://"+addr.Addr+"/v1/gym", client.Options{})
+	require.NoError(t, err)
+	defer c.Close()
+	rr, err := c.Reset(ctx, suite.EnvName, "test-3", nil)
+	require.NoError(t, err)
+	var obs env.Observation
+	require.NoError(t, json.Unmarshal(rr.Observation, &obs))
+	policyText, err := os.ReadFile(filepath.Join(dir, "policy.md"))
+	require.NoError(t, err)
+	assert.Equal(t, string(policyText), obs.System)
+	assert.True(t, strings.HasPrefix(obs.Instruction, "Hi! "), obs.Instruction)
+	var names []string
+	for _, tl := range obs.Tools {
+		names = append(names, tl.Function.Name)
+	}
+	assert.Len(t, names, 15)
+	assert.Contains(t, names, suite.RespondTool)
+	sr, err := c.Step(ctx, rr.Episode, client.Call(suite.RespondTool, map[string]string{"content": "How can I help?"}))
+	require.NoError(t, err)
+	var reply string
+	require.NoError(t, json.Unmarshal(sr.Observation, &reply))
+	assert.Contains(t, reply, "Yes, please go ahead")
+	assert.False(t, sr.Done)
 }

@@ -54,9 +54,22 @@ func TestTaubenchOracle(t *testing.T) {
 	s := testSuite(t)
 	require.Len(t, s.Tasks, 50)
 	url := serve(t, s, ScriptedUser{})
-	results, err := Evaluate(context.Background(), EvalOptions{URL: url, Policy: &Oracle{Suite: s}, Suite: s, Concurrency: 4})
+	var tasks []int // nil: all 50
+	if testenv.RaceEnabled {
+		// Under the race detector every episode is several times slower;
+		// a fifth of the tasks (13 and 38, which transfer, among them)
+		// keep the run short. CI's heavy pass plays all 50.
+		for i := 3; i < len(s.Tasks); i += 5 {
+			tasks = append(tasks, i)
+		}
+	}
+	results, err := Evaluate(context.Background(), EvalOptions{URL: url, Policy: &Oracle{Suite: s}, Suite: s, Tasks: tasks, Concurrency: 4})
 	require.NoError(t, err)
-	require.Len(t, results, 50)
+	if tasks == nil {
+		require.Len(t, results, 50)
+	} else {
+		require.Len(t, results, len(tasks))
+	}
 
 	var want struct {
 		Tasks []struct {
@@ -66,9 +79,9 @@ func TestTaubenchOracle(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(s.Dir, "expected_test.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(data, &want))
-	for i, r := range results {
+	for _, r := range results {
+		i := r.TaskID
 		task := s.Tasks[i]
-		require.Equal(t, i, r.TaskID)
 		assert.Equal(t, 1.0, r.Reward, "task %d: %v", i, r.Info["reward_info"])
 		wantReason := "user_stop"
 		if n := len(task.Actions); n > 0 && task.Actions[n-1].Name == TransferTool {
@@ -154,4 +167,51 @@ func TestTaubenchPerturbedOracle(t *testing.T) {
 			assert.Equal(t, "user_stop", results[0].Info["reason"])
 		})
 	}
+}
+
+// TestTaubenchFork forks an episode after its booking: the fork's user
+// keeps the conversation so far, and the two go on independently: the
+// parent, told it is done, is stopped by the scripted user with reward 1;
+// the fork cancels the new reservation first and scores 0.
+func TestTaubenchFork(t *testing.T) {
+	s := testSuite(t)
+	ctx := context.Background()
+	m := env.NewManager(nil, env.DefaultLimits)
+	require.NoError(t, m.AddWorld(NewWorld(s, ScriptedUser{MaxTurns: 1})))
+	owner := m.NewOwner()
+	task := s.Tasks[0]
+	ep, err := m.Reset(ctx, owner, EnvName, "test-0", nil)
+	require.NoError(t, err)
+	assert.Equal(t, s.Policy, ep.Observation().System)
+	for _, a := range task.Actions {
+		r, err := m.Step(ctx, owner, ep.ID, env.Action{Tool: a.Name, Arguments: a.Kwargs})
+		require.NoError(t, err)
+		require.False(t, r.Info.ToolError, "%s", r.Observation)
+	}
+	f, err := m.Fork(ctx, owner, ep.ID)
+	require.NoError(t, err)
+	assert.Equal(t, ep.Instruction(), f.Instruction())
+	assert.Equal(t, s.Policy, f.Observation().System)
+
+	respond := func(id, text string) env.StepResult {
+		args, _ := json.Marshal(map[string]string{"content": text})
+		r, err := m.Step(ctx, owner, id, env.Action{Tool: RespondTool, Arguments: args})
+		require.NoError(t, err)
+		return r
+	}
+	r := respond(ep.ID, "Your reservation is booked.")
+	assert.True(t, r.Done)
+	assert.Equal(t, "user_stop", r.Info.Reason)
+	assert.Equal(t, 1.0, r.Reward)
+	assert.JSONEq(t, `"###STOP###"`, string(r.Observation))
+
+	cancel, err := m.Step(ctx, owner, f.ID, env.Action{Tool: "cancel_reservation", Arguments: json.RawMessage(`{"reservation_id":"HATHAT"}`)})
+	require.NoError(t, err)
+	require.False(t, cancel.Info.ToolError, "%s", cancel.Observation)
+	r = respond(f.ID, "Anything else?")
+	assert.False(t, r.Done, "the goal is not met: the user goes on")
+	assert.Contains(t, string(r.Observation), "Yes, please go ahead")
+	r = respond(f.ID, "Anything else?")
+	assert.True(t, r.Done, "past MaxTurns the user gives up")
+	assert.Equal(t, 0.0, r.Reward)
 }
