@@ -24,6 +24,7 @@ import (
 // shape (task_id, reward, info, traj, trial).
 func TestEvalTaubenchSuite(t *testing.T) {
 	dir := testenv.Data(t, "taubench/airline")
+	testenv.SkipIfRace(t, "100 episodes; the suite's own tests cover the protocol under -race")
 	out := t.TempDir()
 	code, stdout, stderr := runCmd(t, "eval", "--suite", "taubench-airline", "--taubench", dir, "--policy", "oracle", "--trials", "2", "--out", out, "--json")
 	require.Equal(t, 0, code, stderr)
@@ -60,6 +61,7 @@ func TestEvalTaubenchSuite(t *testing.T) {
 // and reads its per-episode figures.
 func TestBenchTaubench(t *testing.T) {
 	dir := testenv.Data(t, "taubench/airline")
+	testenv.SkipIfRace(t, "a benchmark of 100 episodes")
 	code, stdout, stderr := runCmd(t, "bench", "taubench", "--taubench", dir, "--rounds", "1", "--json")
 	require.Equal(t, 0, code, stderr)
 	var sum map[string]any
