@@ -129,6 +129,12 @@ func evalTaubench(ctx context.Context, f evalFlags, stdout, stderr io.Writer) er
 		switch f.user {
 		case "scripted":
 		case "llm":
+			if f.userModel != "" {
+				f.model = f.userModel
+			}
+			if f.userURL != "" {
+				f.baseURL = f.userURL
+			}
 			e, err := endpoint()
 			if err != nil {
 				return err

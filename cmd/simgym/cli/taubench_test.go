@@ -3,10 +3,14 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -118,4 +122,59 @@ func TestServeTaubench(t *testing.T) {
 	require.NoError(t, json.Unmarshal(sr.Observation, &reply))
 	assert.Contains(t, reply, "Yes, please go ahead")
 	assert.False(t, sr.Done)
+}
+
+// TestEvalTaubenchLLMUser runs the suite with an openai agent and a model
+// user (--user llm --user-model) against one fake chat-completions
+// server: the agent says hello, the user opens then stops. Each side's
+// requests name its own model, and every episode ends on the user's stop.
+func TestEvalTaubenchLLMUser(t *testing.T) {
+	dir := testenv.Data(t, "taubench/airline")
+	testenv.SkipIfRace(t, "50 episodes; the suite's own tests cover the protocol under -race")
+	var mu sync.Mutex
+	models := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Model    string `json:"model"`
+			Messages []struct {
+				Content string `json:"content"`
+			} `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		models[req.Model]++
+		mu.Unlock()
+		text := "Hello, how can I help?"
+		if req.Model == "the-user" {
+			text = "###STOP###"
+			if len(req.Messages) == 2 {
+				text = "I need help with my booking."
+			}
+		}
+		fmt.Fprintf(w, `{"choices":[{"message":{"role":"assistant","content":%q},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1}}`, text)
+	}))
+	t.Cleanup(srv.Close)
+	out := t.TempDir()
+	code, stdout, stderr := runCmd(t, "eval", "--suite", "taubench-airline", "--taubench", dir, "--policy", "openai", "--model", "the-agent",
+		"--base-url", srv.URL, "--user", "llm", "--user-model", "the-user", "--out", out, "--json")
+	require.Equal(t, 0, code, stderr)
+	var sum map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &sum), stdout)
+	assert.EqualValues(t, 50, sum["episodes"])
+	assert.Equal(t, "openai:the-agent", sum["policy"])
+	assert.Equal(t, map[string]int{"the-agent": 50, "the-user": 100}, models, "one agent turn, and the user's opening and stop, per episode")
+	data, err := os.ReadFile(filepath.Join(out, "results.json"))
+	require.NoError(t, err)
+	var results []struct {
+		Info struct {
+			Reason string `json:"reason"`
+		} `json:"info"`
+	}
+	require.NoError(t, json.Unmarshal(data, &results))
+	for i, r := range results {
+		assert.Equal(t, "user_stop", r.Info.Reason, "episode %d", i)
+	}
 }
