@@ -48,6 +48,9 @@ type Turn struct {
 type Observation struct {
 	Instruction string               `json:"instruction"`
 	Tools       []domains.OpenAITool `json:"tools"`
+	// System is a conversational world's system prompt (tau-bench's
+	// policy), empty elsewhere.
+	System string `json:"system,omitempty"`
 }
 
 // StepResult is what a step returns.
@@ -68,7 +71,8 @@ type StepInfo struct {
 	Result    *task.Result `json:"result,omitempty"`
 	// Score is a non-domain world's account of the reward.
 	Score any `json:"score,omitempty"`
-	// Reason says why the episode ended: answer, step_limit.
+	// Reason says why the episode ended: answer, step_limit, or a
+	// conversational run's reason (user_stop, transfer).
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -83,6 +87,7 @@ type Episode struct {
 	run     Run
 	taskID  string
 	instr   string
+	system  string // a conversational run's system prompt
 	turns   []Turn
 	calls   int // tool calls so far, for process signals
 	done    bool
@@ -94,7 +99,7 @@ type Episode struct {
 func newEpisode(id string, info WorldInfo, run Run, owner uint64) *Episode {
 	now := time.Now()
 	return &Episode{ID: id, EnvName: info.Name, Start: now, info: info, run: run,
-		taskID: run.TaskID(), instr: run.Instruction(), last: now, owner: owner}
+		taskID: run.TaskID(), instr: run.Instruction(), system: systemOf(run), last: now, owner: owner}
 }
 
 // TaskID is the episode's task.
@@ -126,7 +131,7 @@ func (e *Episode) Done() bool {
 
 // Observation returns what the agent sees at reset.
 func (e *Episode) Observation() Observation {
-	return Observation{Instruction: e.instr, Tools: e.info.Tools}
+	return Observation{Instruction: e.instr, Tools: e.info.Tools, System: e.system}
 }
 
 // finish ends the episode with an answer; e.mu is held.
@@ -174,6 +179,17 @@ func (e *Episode) step(ctx context.Context, a Action, maxSteps int) (StepResult,
 	}
 	e.turns = append(e.turns, Turn{Action: a, Observation: out, Error: info.ToolError})
 	r := StepResult{Observation: out, Info: info}
+	if reason := endedBy(e.run); reason != "" {
+		// The conversation is over (the user stopped, or was handed to a
+		// human): score it as it stands.
+		res, err := e.finish(ctx, "")
+		if err != nil {
+			return StepResult{}, err
+		}
+		r.Done, r.Reward = true, res.Reward
+		r.Info.Result, r.Info.Score, r.Info.Reason = res.Result, res.Score, reason
+		return r, nil
+	}
 	if maxSteps > 0 && e.calls >= maxSteps {
 		res, err := e.finish(ctx, "")
 		if err != nil {

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/domains/taubench/suite"
 )
 
 // runCheck implements `simgym check [--world DIR]`.
@@ -57,7 +59,8 @@ func selectDomains(name string) ([]*domains.Domain, error) {
 		return nil, fmt.Errorf("no domains are compiled in")
 	}
 	if name == "" {
-		return all, nil
+		// tau-bench's domains need its data: serve --taubench serves them.
+		return slices.DeleteFunc(all, suite.Hidden), nil
 	}
 	if d := domains.Lookup(name); d != nil {
 		return []*domains.Domain{d}, nil

@@ -44,6 +44,7 @@ type evalFlags struct {
 	compare, fromRecord                                 string
 	asJSON                                              bool
 	m                                                   methodFlags
+	suite, taubench, userURL, userModel                 string // --suite taubench-airline (taubench.go)
 }
 
 // runEval implements `simgym eval`.
@@ -76,12 +77,19 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.world, "world", "", "generated world module (default: the world compiled in)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object")
 	f.m.define(fs)
+	fs.StringVar(&f.suite, "suite", "", "play a published benchmark with its own protocol and reward: taubench-airline (tau-bench's 50 airline test tasks; results.json in tau-bench's shape)")
+	fs.StringVar(&f.taubench, "taubench", "", "tau-bench's airline folder for --suite taubench-airline (default $SIMGYM_DATA/taubench/airline)")
+	fs.StringVar(&f.userURL, "user-url", "", "with --suite and --user llm: chat-completions API root of the model playing the user (default --base-url)")
+	fs.StringVar(&f.userModel, "user-model", "", "with --suite and --user llm: the model playing the user (default --model)")
 	pos, err := parseInterleaved(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	if f.world != "" {
 		return runInWorld(ctx, f.world, "eval", args, stdout, stderr)
+	}
+	if f.suite != "" && len(pos) == 0 && f.compare == "" {
+		return evalTaubench(ctx, f, stdout, stderr)
 	}
 	switch {
 	case f.compare != "":

@@ -53,6 +53,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	noWeb := fs.Bool("no-web", false, "serve no web environment")
 	simwikiArticles := fs.Int("simwiki-articles", 2000, "articles of the default SimWiki")
 	asJSON := fs.Bool("json", false, "print a JSON line with the address once listening")
+	taubenchData := fs.String("taubench", "", "tau-bench's airline folder (tasks_test.json, policy.md, users/flights/reservations.json): also serve it as taubench_airline, its 50 test tasks with a simulated user")
+	userURL := fs.String("user-url", "", "with --taubench: chat-completions API root of the model playing the user (default: a scripted user; the key is read from $OPENAI_API_KEY)")
+	userModel := fs.String("user-model", "", "with --taubench and --user-url: the model playing the user")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -118,6 +121,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Registry.MustRegister(x.Collectors()...)
 		gopt.Registry.MustRegister(retrieve.Collectors()...)
 		gopt.Retrieve = retrieve
+	}
+	if *taubenchData != "" {
+		tw, _, err := taubenchWorld(*taubenchData, *userURL, *userModel)
+		if err != nil {
+			return err
+		}
+		if err := m.AddWorld(tw); err != nil {
+			return err
+		}
+		total += len(tw.Info().TaskIDs)
 	}
 	mcpH, err := envmcp.New(m, envmcp.Options{SessionTimeout: *idle, Version: gym.Version, MaxRequestBytes: *maxMsg})
 	if err != nil {
