@@ -117,9 +117,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Registry.MustRegister(x.Collectors()...)
 		gopt.Registry.MustRegister(retrieve.Collectors()...)
 		gopt.Retrieve = retrieve
+		// The providers Tongyi's agents call: Serper, Jina Reader and the
+		// summary model of visit, over the offline corpus.
+		offline := web.NewOffline(x)
+		gopt.Reader = web.ReaderHandler(offline)
+		gopt.Extra = map[string]http.Handler{
+			"/search":              web.SerperHandler(offline, false),
+			"/scholar":             web.SerperHandler(offline, true),
+			"/v1/chat/completions": web.ExtractorHandler(),
+		}
 	}
 	if *pprofOn {
-		gopt.Extra = map[string]http.Handler{"/debug/pprof/": http.HandlerFunc(pprof.Index), "/debug/pprof/profile": http.HandlerFunc(pprof.Profile)}
+		if gopt.Extra == nil {
+			gopt.Extra = map[string]http.Handler{}
+		}
+		gopt.Extra["/debug/pprof/"] = http.HandlerFunc(pprof.Index)
+		gopt.Extra["/debug/pprof/profile"] = http.HandlerFunc(pprof.Profile)
 	}
 	g := gym.New(m, gopt)
 	openenv.Mount(g, openenv.Options{})
