@@ -21,8 +21,10 @@ type Document struct {
 	// Text is the clean text: no markup, section headings on lines of
 	// their own, paragraphs separated by blank lines.
 	Text string `json:"text"`
-	// URL is how visit addresses the page ("simgym://wiki/Title_With_Underscores"
-	// unless the source gives one).
+	// URL is how visit addresses the page: an https:// URL
+	// ("https://en.wikipedia.org/wiki/Title_With_Underscores" for dumps,
+	// "https://simwiki.local/wiki/..." for SimWiki) unless the source
+	// gives one.
 	URL string `json:"url,omitempty"`
 	// Sections are the headings in order, with their level (2 for ==x==).
 	Sections []Section `json:"sections,omitempty"`

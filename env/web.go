@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/simgym/simgym/corpus/web"
@@ -121,7 +122,43 @@ func (r *webRun) Call(ctx context.Context, _ int, tool string, args json.RawMess
 
 func (r *webRun) Finish(ctx context.Context, answer string) (Outcome, error) {
 	reward, score := r.task.Score(answer)
+	if m, ok := score.(map[string]any); ok {
+		m["search_calls"] = r.session.Searches()
+		opened := r.session.Opened()
+		m["opened"] = len(opened)
+		if et, ok := r.task.(EvidenceTask); ok {
+			gold, evidence := et.EvidenceDocs()
+			if len(gold) > 0 {
+				m["gold_recall"] = recall(gold, opened)
+			}
+			if len(evidence) > 0 {
+				m["evidence_recall"] = recall(evidence, opened)
+			}
+		}
+	}
 	return Outcome{Reward: reward, Score: score}, nil
+}
+
+// EvidenceTask is a WebTask that knows the documents its answer rests
+// on (BrowseComp-Plus's gold and evidence documents), by ID; episode
+// info then reports the share of each the agent opened.
+type EvidenceTask interface {
+	EvidenceDocs() (gold, evidence []string)
+}
+
+// recall is the share of want found in got.
+func recall(want, got []string) float64 {
+	have := map[string]bool{}
+	for _, g := range got {
+		have[g] = true
+	}
+	n := 0
+	for _, w := range want {
+		if have[w] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(want))
 }
 
 func (r *webRun) Fork(ctx context.Context) (Run, error) {
@@ -160,6 +197,22 @@ func (q QATask) Score(answer string) (float64, any) {
 		"kinds":       q.T.Kinds,
 		"hops":        q.T.Hops,
 	}
+}
+
+// EvidenceDocs returns the IDs of the task's supporting articles (gold
+// documents) and of its evidence documents.
+func (q QATask) EvidenceDocs() (gold, evidence []string) {
+	for _, a := range q.T.Support {
+		if a.ID != "" {
+			gold = append(gold, a.ID)
+		}
+	}
+	for _, e := range q.T.Evidence {
+		if e.ID != "" && !slices.Contains(evidence, e.ID) {
+			evidence = append(evidence, e.ID)
+		}
+	}
+	return gold, evidence
 }
 
 // QATasks adapts a list of web-research tasks.

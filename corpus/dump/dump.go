@@ -213,10 +213,13 @@ func damaged(source string, line int, page string, err error) *DamageError {
 	return nil
 }
 
+// URLBase is where a dump's pages are: Wikipedia's.
+const URLBase = "https://en.wikipedia.org/wiki/"
+
 // PageURL returns the address visit uses for a title:
-// "simgym://wiki/Title_With_Underscores".
+// "https://en.wikipedia.org/wiki/Title_With_Underscores".
 func PageURL(title string) string {
-	return "simgym://wiki/" + urlEscaper.Replace(title)
+	return URLBase + urlEscaper.Replace(title)
 }
 
 var urlEscaper = strings.NewReplacer(" ", "_", "%", "%25", "?", "%3F", "#", "%23")

@@ -44,7 +44,9 @@ func ReadJSONL(ctx context.Context, r io.Reader, opts Options, fn func(corpus.Do
 
 // passageLine is one JSONL line in any of the accepted shapes.
 type passageLine struct {
-	ID       json.RawMessage `json:"id"`
+	ID json.RawMessage `json:"id"`
+	// DocID is BrowseComp-Plus's name for the id.
+	DocID    json.RawMessage `json:"docid"`
 	Contents *string         `json:"contents"`
 	Title    *string         `json:"title"`
 	Text     *string         `json:"text"`
@@ -132,7 +134,11 @@ func parsePassage(line []byte, lineNo int) (corpus.Document, string) {
 		return corpus.Document{}, "invalid JSON: " + err.Error()
 	}
 	doc := corpus.Document{URL: pl.URL}
-	id, err := passageID(pl.ID)
+	rawID := pl.ID
+	if len(bytes.TrimSpace(rawID)) == 0 || string(bytes.TrimSpace(rawID)) == "null" {
+		rawID = pl.DocID
+	}
+	id, err := passageID(rawID)
 	if err != nil {
 		return doc, err.Error()
 	}
@@ -147,6 +153,8 @@ func parsePassage(line []byte, lineNo int) (corpus.Document, string) {
 		doc.Text = strings.TrimSpace(*pl.Text)
 		if pl.Title != nil {
 			doc.Title = strings.TrimSpace(*pl.Title)
+		} else if len(pl.DocID) > 0 {
+			doc.Title = webPageTitle(doc.Text)
 		}
 	default:
 		return doc, `no "contents" or "text" field`
@@ -161,6 +169,37 @@ func parsePassage(line []byte, lineNo int) (corpus.Document, string) {
 		doc.URL = PageURL(doc.Title)
 	}
 	return doc, ""
+}
+
+// webPageTitle names a web page of BrowseComp-Plus's corpus, which has
+// no title field: the "title:" of its front matter (a first line "---"),
+// else its first line, cut to 100 bytes at a word.
+func webPageTitle(text string) string {
+	first, rest, _ := strings.Cut(text, "\n")
+	if strings.TrimSpace(first) == "---" {
+		for line := range strings.Lines(rest) {
+			line = strings.TrimSpace(line)
+			if line == "---" {
+				break
+			}
+			if t, ok := strings.CutPrefix(line, "title:"); ok && strings.TrimSpace(t) != "" {
+				return strings.Trim(strings.TrimSpace(t), `"'`)
+			}
+		}
+		first, _, _ = strings.Cut(strings.TrimSpace(rest), "\n")
+	}
+	first = strings.TrimSpace(strings.TrimLeft(first, "# "))
+	if len(first) > 100 {
+		cut := strings.LastIndexByte(first[:100], ' ')
+		if cut <= 0 {
+			cut = 100
+			for cut > 0 && !utf8.RuneStart(first[cut]) {
+				cut--
+			}
+		}
+		first = first[:cut]
+	}
+	return first
 }
 
 // passageID reads an id given as a JSON string or number.

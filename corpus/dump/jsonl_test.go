@@ -31,10 +31,10 @@ func TestReadJSONL(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []corpus.Document{
-		{ID: "1", Title: "Aaron", Text: "Aaron is a prophet.", URL: "simgym://wiki/Aaron"},
-		{ID: "2", Title: "Plain title", Text: "Second text.\nMore.", URL: "simgym://wiki/Plain_title"},
+		{ID: "1", Title: "Aaron", Text: "Aaron is a prophet.", URL: "https://en.wikipedia.org/wiki/Aaron"},
+		{ID: "2", Title: "Plain title", Text: "Second text.\nMore.", URL: "https://en.wikipedia.org/wiki/Plain_title"},
 		{ID: "4", Title: "Paris", Text: "Paris is a city.", URL: "https://en.wikipedia.org/wiki/Paris"},
-		{ID: "9", Title: "No id", Text: "Line number as id.", URL: "simgym://wiki/No_id"},
+		{ID: "9", Title: "No id", Text: "Line number as id.", URL: "https://en.wikipedia.org/wiki/No_id"},
 	}
 	if len(docs) != len(want) {
 		t.Fatalf("got %d documents: %+v", len(docs), docs)

@@ -88,7 +88,7 @@ func TestReadXML(t *testing.T) {
 		t.Errorf("skips %v", stats.Skips)
 	}
 	paris := docs[0]
-	if paris.ID != "1" || paris.Text != "Paris is the capital of France." || paris.URL != "simgym://wiki/Paris" ||
+	if paris.ID != "1" || paris.Text != "Paris is the capital of France." || paris.URL != "https://en.wikipedia.org/wiki/Paris" ||
 		len(paris.Links) != 1 || paris.Links[0] != "France" || len(paris.Categories) != 1 {
 		t.Errorf("paris = %+v", paris)
 	}

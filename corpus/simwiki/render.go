@@ -97,6 +97,7 @@ func (p *page) document(id, title string) corpus.Document {
 	return corpus.Document{
 		ID:         id,
 		Title:      title,
+		URL:        PageURL(title),
 		Text:       b.String(),
 		Sections:   sections,
 		Links:      p.links,
@@ -104,6 +105,17 @@ func (p *page) document(id, title string) corpus.Document {
 		Categories: p.cats,
 	}
 }
+
+// URLBase is where SimWiki's pages are: a page's URL is URLBase and its
+// title with underscores for spaces.
+const URLBase = "https://simwiki.local/wiki/"
+
+// PageURL returns the URL of the SimWiki page with a title.
+func PageURL(title string) string {
+	return URLBase + urlEscaper.Replace(title)
+}
+
+var urlEscaper = strings.NewReplacer(" ", "_", "%", "%25", "?", "%3F", "#", "%23")
 
 // Documents yields every article: entities in order, then decades.
 func (w *World) Documents() iter.Seq[corpus.Document] {

@@ -33,6 +33,9 @@ type LoadOptions struct {
 	// TopK and ReturnScores go into every request; TopK 0 means 3.
 	TopK         int
 	ReturnScores bool
+	// Serper sends each query as a Serper request ({"q", "num": TopK})
+	// to a /search endpoint instead; Batch is then 1.
+	Serper bool
 }
 
 // LoadResult is what a load test measured. Its JSON names follow the
@@ -75,7 +78,7 @@ func Load(ctx context.Context, client *http.Client, url string, queries []string
 	if opts.TopK <= 0 {
 		opts.TopK = DefaultRetrieveTopK
 	}
-	if opts.Batch <= 0 {
+	if opts.Batch <= 0 || opts.Serper {
 		opts.Batch = 1
 	}
 	// Request i asks queries i*Batch to (i+1)*Batch-1, so that no query
@@ -86,7 +89,11 @@ func Load(ctx context.Context, client *http.Client, url string, queries []string
 		for j := range batch {
 			batch[j] = queries[(i*opts.Batch+j)%len(queries)]
 		}
-		b, err := json.Marshal(RetrieveRequest{Queries: batch, TopK: &opts.TopK, ReturnScores: opts.ReturnScores})
+		var req any = RetrieveRequest{Queries: batch, TopK: &opts.TopK, ReturnScores: opts.ReturnScores}
+		if opts.Serper {
+			req = SearchQuery{Q: batch[0], Num: opts.TopK}
+		}
+		b, err := json.Marshal(req)
 		if err != nil {
 			return LoadResult{}, fmt.Errorf("load test: %w", err)
 		}
@@ -124,14 +131,18 @@ func Load(ctx context.Context, client *http.Client, url string, queries []string
 			var mine []time.Duration
 			var bad int
 			var first string
+			queries := opts.Batch
+			if opts.Serper {
+				queries = -1
+			}
 			send := func(body []byte, n int) error {
-				return retrieveOnce(ctx, client, url, body, opts.Batch)
+				return retrieveOnce(ctx, client, url, body, queries)
 			}
 			if raw != nil {
 				rc := &rawConn{target: raw}
 				defer rc.close()
 				send = func(body []byte, n int) error {
-					return rc.retrieve(ctx, body, opts.Batch, n%16 == 1 || rc.sent == 0)
+					return rc.retrieve(ctx, body, queries, n%16 == 1 || rc.sent == 0)
 				}
 			}
 			for ctx.Err() == nil {
@@ -201,8 +212,18 @@ func retrieveOnce(ctx context.Context, client *http.Client, url string, body []b
 }
 
 // checkReply decodes a /retrieve reply and checks it has one list per
-// query.
+// query; queries -1 means a Serper /search reply, which must have its
+// organic list.
 func checkReply(data []byte, queries int) error {
+	if queries < 0 {
+		var out struct {
+			Organic *[]OrganicResult `json:"organic"`
+		}
+		if err := json.Unmarshal(data, &out); err != nil || out.Organic == nil {
+			return fmt.Errorf("bad reply: %.200s", data)
+		}
+		return nil
+	}
 	var out struct {
 		Result []json.RawMessage `json:"result"`
 	}
@@ -274,6 +295,12 @@ func (c *rawConn) retrieve(ctx context.Context, body []byte, queries int, full b
 	}
 	if full {
 		return checkReply(data, queries)
+	}
+	if queries < 0 {
+		if !bytes.HasPrefix(data, []byte(`{"searchParameters":`)) {
+			return fmt.Errorf("bad reply: %.200s", data)
+		}
+		return nil
 	}
 	if !bytes.HasPrefix(data, []byte(`{"result":[`)) {
 		return fmt.Errorf("bad reply: %.200s", data)

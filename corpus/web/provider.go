@@ -50,7 +50,11 @@ type ScholarResult struct {
 	PublicationInfo string `json:"publicationInfo,omitempty"`
 	Year            int    `json:"year,omitempty"`
 	CitedBy         int    `json:"citedBy,omitempty"`
-	Position        int    `json:"position"`
+	// PDFURL is where the full text is; Tongyi's google_scholar shows
+	// it as the result's only link. Added after the first version of
+	// this contract; empty means none.
+	PDFURL   string `json:"pdfUrl,omitempty"`
+	Position int    `json:"position"`
 }
 
 // ScholarResponse is a Serper Scholar search's reply.

@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/simgym/simgym/corpus"
+	"github.com/simgym/simgym/corpus/index"
 
 	"github.com/simgym/simgym/tools"
 )
@@ -14,6 +19,11 @@ const (
 	ToolSearch = "search"
 	ToolVisit  = "visit"
 	ToolFind   = "find"
+	// ToolScholar is Tongyi's google_scholar.
+	ToolScholar = "google_scholar"
+	// ToolGetDocument reads a document by its ID (BrowseComp-Plus's
+	// get_document).
+	ToolGetDocument = "get_document"
 )
 
 // Tools describes the web tools in simgym's tool model, for an
@@ -32,42 +42,77 @@ func Tools() []tools.Tool {
 			Source:       tools.Source{File: "corpus/web", Format: "builtin", Operation: name, Spec: "simgym web"},
 		}
 	}
+	strs := func(desc string) *tools.Schema {
+		return &tools.Schema{Type: "array", Items: &tools.Schema{Type: "string"}, Description: desc}
+	}
 	return []tools.Tool{
-		tool(ToolSearch, "Search the encyclopedia. Returns the best matching pages: title, URL and a snippet of text around the match.",
+		tool(ToolSearch, "Search the encyclopedia. With query a string: the best matching pages as JSON (title, URL and a snippet around the match). With query a list of strings: Tongyi's text, the top 10 results of each query.",
 			map[string]*tools.Schema{
-				"query": str("What to search for, in a few words."),
-				"top_k": num(fmt.Sprintf("How many results to return (default %d).", DefaultSearchResults), 1, MaxSearchResults),
+				"query": str("What to search for, in a few words; or a list of queries, searched one by one."),
+				"top_k": num(fmt.Sprintf("How many results to return (default %d); for a single query.", DefaultSearchResults), 1, MaxSearchResults),
 			}, "query"),
-		tool(ToolVisit, fmt.Sprintf("Read a page, given its URL from search results or its exact title. Long pages come in parts of about %d characters; ask for the next part with page.", DefaultPageChars),
+		tool(ToolVisit, fmt.Sprintf("Read a page, given its URL from search results or its exact title. Long pages come in parts of about %d characters; ask for the next part with page. With a goal (or a list of URLs): Tongyi's text, the page's passages that bear on the goal, quoted, and a summary.", DefaultPageChars),
 			map[string]*tools.Schema{
-				"url":  str("The page's URL or title. Leave empty to read another part of the page in hand."),
+				"url":  str("The page's URL or title (or a list of URLs, with goal). Leave empty to read another part of the page in hand."),
 				"page": num("Which part of the page to read, from 1 (default 1).", 1, 1e6),
+				"goal": str("What you want from the page; the reply then quotes the passages that bear on it."),
 			}, "url"),
 		tool(ToolFind, "Find the lines of the page in hand (the page last visited, all of its parts) that contain a text, ignoring case.",
 			map[string]*tools.Schema{
 				"pattern": str("The text to look for."),
 			}, "pattern"),
+		tool(ToolScholar, "Search works (books, films, albums and papers): title, link, publication line, year and citations, for each query.",
+			map[string]*tools.Schema{
+				"query": strs("The queries, searched one by one."),
+			}, "query"),
+		tool(ToolGetDocument, "Read a whole document by its ID (docid).",
+			map[string]*tools.Schema{
+				"docid": str("The document's ID."),
+			}, "docid"),
 	}
 }
 
 type searchArgs struct {
-	Query string `json:"query"`
-	TopK  int    `json:"top_k"`
+	Query stringOrList `json:"query"`
+	TopK  *int         `json:"top_k"`
 }
 
 type visitArgs struct {
-	URL   string `json:"url"`
-	Title string `json:"title"`
-	Page  int    `json:"page"`
+	URL   stringOrList `json:"url"`
+	Title string       `json:"title"`
+	Page  int          `json:"page"`
+	Goal  *string      `json:"goal"`
 }
 
 type findArgs struct {
 	Pattern string `json:"pattern"`
 }
 
+type scholarArgs struct {
+	Query stringOrList `json:"query"`
+}
+
+type docArgs struct {
+	DocID string `json:"docid"`
+}
+
+// DocumentResponse is what get_document returns.
+type DocumentResponse struct {
+	DocID string `json:"docid"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
+	Text  string `json:"text"`
+}
+
 // Call runs the tool name with JSON arguments and returns its JSON
 // result. Argument errors wrap ErrBadArgument, and an unknown name
 // ErrUnknownTool; the error text is meant for the agent.
+//
+// search and visit take two shapes: simgym's (search {query: string,
+// top_k}, visit {url: string, page}) returns JSON objects; Tongyi's
+// (search {query: [strings]}, visit {url, goal} or {url: [strings]},
+// google_scholar {query}) returns Tongyi's text as a JSON string, run
+// over the session's Provider.
 func (s *Session) Call(ctx context.Context, name string, args json.RawMessage) (json.RawMessage, error) {
 	var (
 		out any
@@ -79,13 +124,48 @@ func (s *Session) Call(ctx context.Context, name string, args json.RawMessage) (
 		if err := decodeArgs(args, &a); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		out, err = s.Search(ctx, a.Query, a.TopK)
+		if a.Query.many {
+			qs := a.Query.clean()
+			if len(qs) == 0 {
+				return nil, fmt.Errorf("search: %w: query holds no query", ErrBadArgument)
+			}
+			s.count(len(qs))
+			out = TongyiSearch(ctx, s.provider, qs)
+			break
+		}
+		q := ""
+		if len(a.Query.list) == 1 {
+			q = a.Query.list[0]
+		}
+		topK := 0
+		if a.TopK != nil {
+			topK = *a.TopK
+		}
+		out, err = s.Search(ctx, q, topK)
 	case ToolVisit:
 		var a visitArgs
 		if err := decodeArgs(args, &a); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		ref := a.URL
+		if a.Goal != nil || a.URL.many {
+			urls := a.URL.clean()
+			if len(urls) == 0 && a.Title != "" {
+				urls = []string{a.Title}
+			}
+			if len(urls) == 0 {
+				return nil, fmt.Errorf("visit: %w: url is empty", ErrBadArgument)
+			}
+			goal := ""
+			if a.Goal != nil {
+				goal = *a.Goal
+			}
+			out = s.tongyiVisit(ctx, urls, goal)
+			break
+		}
+		ref := ""
+		if len(a.URL.list) == 1 {
+			ref = a.URL.list[0]
+		}
 		if ref == "" {
 			ref = a.Title
 		}
@@ -96,8 +176,25 @@ func (s *Session) Call(ctx context.Context, name string, args json.RawMessage) (
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		out, err = s.Find(ctx, a.Pattern)
+	case ToolScholar:
+		var a scholarArgs
+		if err := decodeArgs(args, &a); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		qs := a.Query.clean()
+		if len(qs) == 0 {
+			return nil, fmt.Errorf("google_scholar: %w: query is empty", ErrBadArgument)
+		}
+		s.count(len(qs))
+		out = TongyiScholar(ctx, s.provider, qs)
+	case ToolGetDocument:
+		var a docArgs
+		if err := decodeArgs(args, &a); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out, err = s.GetDocument(ctx, a.DocID)
 	default:
-		return nil, fmt.Errorf("%w %q: the web tools are search, visit and find", ErrUnknownTool, name)
+		return nil, fmt.Errorf("%w %q: the web tools are search, visit, find, google_scholar and get_document", ErrUnknownTool, name)
 	}
 	if err != nil {
 		return nil, err
@@ -107,6 +204,59 @@ func (s *Session) Call(ctx context.Context, name string, args json.RawMessage) (
 		return nil, fmt.Errorf("%s: encode result: %w", name, err)
 	}
 	return data, nil
+}
+
+// tongyiVisit runs Tongyi's visit over the session's provider, noting
+// the pages read.
+func (s *Session) tongyiVisit(ctx context.Context, urls []string, goal string) string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		text, page, err := TongyiVisitOne(ctx, s.provider, u, goal)
+		if err == nil {
+			s.noteOpened(cmpOr(page.URL, u))
+		}
+		out[i] = text
+	}
+	return strings.TrimSpace(strings.Join(out, TongyiSeparator))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// GetDocument runs get_document: the whole document with the ID (or,
+// failing that, the URL or title) docid.
+func (s *Session) GetDocument(ctx context.Context, docid string) (DocumentResponse, error) {
+	if err := ctx.Err(); err != nil {
+		return DocumentResponse{}, err
+	}
+	docid = strings.TrimSpace(docid)
+	if docid == "" {
+		return DocumentResponse{}, fmt.Errorf("get_document: %w: docid is empty", ErrBadArgument)
+	}
+	var (
+		doc corpus.Document
+		err error
+	)
+	if d, ok := s.searcher.(interface {
+		Document(string) (corpus.Document, error)
+	}); ok {
+		doc, err = d.Document(docid)
+	}
+	if doc.ID == "" {
+		doc, err = s.searcher.Page(docid)
+	}
+	if errors.Is(err, index.ErrNotFound) {
+		return DocumentResponse{}, fmt.Errorf("get_document %q: %w", docid, ErrNotFound)
+	}
+	if err != nil {
+		return DocumentResponse{}, fmt.Errorf("get_document %q: %w", docid, err)
+	}
+	s.noteOpened(doc.ID)
+	return DocumentResponse{DocID: doc.ID, Title: doc.Title, URL: doc.URL, Text: doc.Text}, nil
 }
 
 // decodeArgs reads a tool's JSON arguments into v, refusing unknown ones.

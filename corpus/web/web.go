@@ -65,6 +65,10 @@ type Options struct {
 	// MaxFindMatches bounds the matches find returns; 0 means
 	// DefaultFindMatches.
 	MaxFindMatches int
+	// Provider answers the Tongyi-format tools (search with a list of
+	// queries, visit with a goal, google_scholar); nil means the offline
+	// provider over the session's searcher (NewOffline).
+	Provider Provider
 }
 
 func (o Options) pageChars() int {
@@ -134,14 +138,25 @@ type Session struct {
 	searcher Searcher
 	opts     Options
 
+	provider Provider
+
 	mu    sync.Mutex
 	doc   corpus.Document
 	pages []string // the page in hand, cut into visit pages; nil before any visit
+
+	// opened are the pages read (a document ID, or a URL read through
+	// the provider), in order; searches counts search queries.
+	opened   []string
+	searches int
 }
 
 // NewSession returns a session with no page in hand.
 func NewSession(s Searcher, opts Options) *Session {
-	return &Session{searcher: s, opts: opts}
+	p := opts.Provider
+	if p == nil {
+		p = NewOffline(s)
+	}
+	return &Session{searcher: s, opts: opts, provider: p}
 }
 
 // Search runs the search tool: the topK (DefaultSearchResults if 0, at
@@ -159,6 +174,7 @@ func (s *Session) Search(ctx context.Context, query string, topK int) (SearchRes
 	case topK > MaxSearchResults:
 		topK = MaxSearchResults
 	}
+	s.count(1)
 	hits, err := s.searcher.Search(ctx, query, topK)
 	if err != nil {
 		return SearchResponse{}, fmt.Errorf("search %q: %w", query, err)
@@ -200,6 +216,7 @@ func (s *Session) Visit(ctx context.Context, ref string, page int) (VisitRespons
 			return VisitResponse{}, fmt.Errorf("visit %q: %w", ref, err)
 		}
 		s.doc, s.pages = doc, paginate(doc.Text, s.opts.pageChars())
+		s.opened = append(s.opened, doc.ID)
 	}
 	if page > len(s.pages) {
 		return VisitResponse{}, fmt.Errorf("visit %q: %w: page %d of %d", s.doc.Title, ErrBadArgument, page, len(s.pages))
@@ -253,6 +270,55 @@ func (s *Session) Find(ctx context.Context, pattern string) (FindResponse, error
 		}
 	}
 	return out, nil
+}
+
+// count adds n search queries to the session's count.
+func (s *Session) count(n int) {
+	s.mu.Lock()
+	s.searches += n
+	s.mu.Unlock()
+}
+
+// noteOpened records a page read.
+func (s *Session) noteOpened(ref string) {
+	s.mu.Lock()
+	s.opened = append(s.opened, ref)
+	s.mu.Unlock()
+}
+
+// Searches returns how many search queries the session ran (search and
+// google_scholar, each query of a list counted).
+func (s *Session) Searches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.searches
+}
+
+// Opened returns the IDs of the documents the session read (visit,
+// get_document, Tongyi visits), in first-read order without repeats. A
+// page read through a provider is resolved by its URL; one the searcher
+// does not know is left out.
+func (s *Session) Opened() []string {
+	s.mu.Lock()
+	refs := append([]string(nil), s.opened...)
+	s.mu.Unlock()
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range refs {
+		id := r
+		if strings.Contains(r, "://") {
+			doc, err := s.searcher.Page(r)
+			if err != nil {
+				continue
+			}
+			id = doc.ID
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // PageInHand returns the document last visited, and false before any visit.

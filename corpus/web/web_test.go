@@ -308,7 +308,7 @@ func TestCallDispatchesJSON(t *testing.T) {
 
 func TestToolsDescribeTheirArguments(t *testing.T) {
 	ts := web.Tools()
-	require.Len(t, ts, 3)
+	require.Len(t, ts, 5)
 	names := map[string][]string{}
 	for _, tool := range ts {
 		assert.NotEmpty(t, tool.Description)
@@ -319,8 +319,10 @@ func TestToolsDescribeTheirArguments(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string][]string{
-		"search": {"query", "top_k"},
-		"visit":  {"page", "url"},
-		"find":   {"pattern"},
+		"search":         {"query", "top_k"},
+		"visit":          {"goal", "page", "url"},
+		"find":           {"pattern"},
+		"google_scholar": {"query"},
+		"get_document":   {"docid"},
 	}, names)
 }

@@ -73,6 +73,10 @@ type Options struct {
 	Retrieve http.Handler
 	// Extra handlers to mount, by path.
 	Extra map[string]http.Handler
+	// Reader, when set, serves the paths that start with /http:// or
+	// /https:// (Jina Reader's GET /{url}), before the mux would clean
+	// their double slashes into a redirect.
+	Reader http.Handler
 	// Registry collects metrics (default: a new registry).
 	Registry *prometheus.Registry
 }
@@ -208,18 +212,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/healthz" && !s.authorized(r) {
 		s.met.refused.WithLabelValues("token").Inc()
 		w.Header().Set("WWW-Authenticate", `Bearer realm="simgym"`)
-		http.Error(w, "simgym: missing or wrong bearer token (send Authorization: Bearer TOKEN)", http.StatusUnauthorized)
+		msg := "simgym: missing or wrong bearer token (send Authorization: Bearer TOKEN, or X-API-KEY: TOKEN)"
+		if r.URL.Path == "/search" || r.URL.Path == "/scholar" {
+			// Serper's callers parse every reply as JSON.
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprintf(w, "{\"message\":%q,\"statusCode\":401}\n", msg)
+			return
+		}
+		http.Error(w, msg, http.StatusUnauthorized)
+		return
+	}
+	if s.opt.Reader != nil && isReaderPath(r.URL.Path) {
+		s.opt.Reader.ServeHTTP(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
 }
 
-// authorized checks the bearer token, when one is set.
+// isReaderPath reports whether a path names a URL to read: /http://...
+// or /https://... (or with the slashes merged, as some clients send it).
+func isReaderPath(p string) bool {
+	return strings.HasPrefix(p, "/http://") || strings.HasPrefix(p, "/https://") ||
+		strings.HasPrefix(p, "/http:/") || strings.HasPrefix(p, "/https:/")
+}
+
+// authorized checks the bearer token (or Serper's X-API-KEY header), when
+// one is set.
 func (s *Server) authorized(r *http.Request) bool {
 	if s.opt.Token == "" {
 		return true
 	}
 	got := ""
+	if k := r.Header.Get("X-API-KEY"); k != "" && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(k)), []byte(s.opt.Token)) == 1 {
+		return true
+	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, cred, ok := strings.Cut(strings.TrimSpace(h), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {

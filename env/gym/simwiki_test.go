@@ -63,16 +63,22 @@ func (b gymBrowser) Find(ctx context.Context, pattern string) (web.FindResponse,
 // gym, an oracle that follows each task's supporting articles with search
 // and visit over the websocket earns reward 1 on every task; a random
 // agent almost never does.
-func TestSimWikiOracleThroughTheGym(t *testing.T) { oracleThroughGym(t, 1000) }
+func TestSimWikiOracleThroughTheGym(t *testing.T) { oracleThroughGym(t, 1000, false) }
+
+// TestSimWikiOracleThroughTongyiTools: the same oracle, calling only the
+// Tongyi-format tools (search with a list of queries, visit with a goal,
+// whose quoted evidence stands for find), earns reward 1 on every task
+// of a 1,000-article world.
+func TestSimWikiOracleThroughTongyiTools(t *testing.T) { oracleThroughGym(t, 1000, true) }
 
 // TestSimWiki10kOracleThroughTheGym is the same on a 10,000-article world
 // (1,000 tasks); too slow under -race, CI runs it in its second pass.
 func TestSimWiki10kOracleThroughTheGym(t *testing.T) {
 	testenv.SkipIfRace(t, "1,000 research episodes")
-	oracleThroughGym(t, 10000)
+	oracleThroughGym(t, 10000, false)
 }
 
-func oracleThroughGym(t *testing.T, articles int) {
+func oracleThroughGym(t *testing.T, articles int, tongyi bool) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "sw")
 	sum, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: articles, Seed: 3})
@@ -99,7 +105,11 @@ func oracleThroughGym(t *testing.T, articles int) {
 		tk := &tasks[i]
 		r, err := c.Reset(ctx, "simwiki", tk.ID, nil)
 		require.NoError(t, err)
-		run, err := webqa.Oracle(ctx, gymBrowser{c, r.Episode}, tk)
+		var b webqa.Browser = gymBrowser{c, r.Episode}
+		if tongyi {
+			b = newTongyiBrowser(c, r.Episode)
+		}
+		run, err := webqa.Oracle(ctx, b, tk)
 		require.NoError(t, err, "task %s", tk.ID)
 		fin, err := c.Step(ctx, r.Episode, client.Answer(run.Answer))
 		require.NoError(t, err)

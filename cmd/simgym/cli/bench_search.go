@@ -87,16 +87,28 @@ func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if uncached.FirstError != "" || cached.FirstError != "" {
-		fmt.Fprintf(stderr, "first errors: %q %q\n", uncached.FirstError, cached.FirstError)
+	// The same uncached load through Serper's POST /search, one query a
+	// request, beside /retrieve.
+	serperURL := strings.TrimSuffix(url, "/retrieve") + "/search"
+	serper, err := web.Load(ctx, client, serperURL, indextest.Queries(uncachedQueries(*duration, 1), max(n, 1), 11), web.LoadOptions{Concurrency: *concurrency, Duration: *duration, Serper: true, TopK: 10})
+	if err != nil {
+		return err
+	}
+	if uncached.FirstError != "" || cached.FirstError != "" || serper.FirstError != "" {
+		fmt.Fprintf(stderr, "first errors: %q %q %q\n", uncached.FirstError, cached.FirstError, serper.FirstError)
+	}
+	ratio := 0.0
+	if uncached.QPS > 0 {
+		ratio = serper.QPS / uncached.QPS
 	}
 	summary := map[string]any{
 		"qps": round3(uncached.QPS), "p50_ms": round3(uncached.P50ms), "p99_ms": round3(uncached.P99ms),
 		"cached_qps": round3(cached.QPS), "cached_p50_ms": round3(cached.P50ms), "cached_p99_ms": round3(cached.P99ms),
-		"documents": n, "errors": uncached.Errors + cached.Errors, "build_seconds": round3(buildSecs),
+		"serper_qps": round3(serper.QPS), "serper_p50_ms": round3(serper.P50ms), "serper_p99_ms": round3(serper.P99ms), "serper_ratio": round3(ratio),
+		"documents": n, "errors": uncached.Errors + cached.Errors + serper.Errors, "build_seconds": round3(buildSecs),
 		"concurrency": *concurrency, "batch": max(*batch, 1),
 	}
-	return writeSummary(stdout, *asJSON, []string{"qps", "p50_ms", "p99_ms", "cached_qps", "cached_p50_ms", "cached_p99_ms", "documents", "errors", "build_seconds", "concurrency", "batch"}, summary)
+	return writeSummary(stdout, *asJSON, []string{"qps", "p50_ms", "p99_ms", "cached_qps", "cached_p50_ms", "cached_p99_ms", "serper_qps", "serper_p50_ms", "serper_p99_ms", "serper_ratio", "documents", "errors", "build_seconds", "concurrency", "batch"}, summary)
 }
 
 // uncachedQueries is how many distinct queries the uncached phase needs:

@@ -129,6 +129,8 @@ func TestBenchSearch(t *testing.T) {
 	assert.Zero(t, s["errors"], errOut)
 	assert.Positive(t, s["qps"])
 	assert.Positive(t, s["cached_qps"])
+	assert.Positive(t, s["serper_qps"], "the Serper /search path is measured beside /retrieve")
+	assert.Positive(t, s["serper_ratio"])
 	assert.Equal(t, 2.0, s["batch"])
 	assert.Less(t, time.Since(start), time.Minute)
 }

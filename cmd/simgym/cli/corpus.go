@@ -16,6 +16,7 @@ import (
 	"github.com/simgym/simgym/corpus"
 	"github.com/simgym/simgym/corpus/dump"
 	"github.com/simgym/simgym/corpus/index"
+	"github.com/simgym/simgym/corpus/webqa"
 )
 
 // runCorpus implements `simgym corpus build|simwiki`.
@@ -46,6 +47,7 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Var(&inputs, "input", "MediaWiki XML (.xml, .xml.bz2) or JSONL passages, file or folder (repeat, or list after the flags)")
 	out := fs.String("out", "", "folder to write the index into (must not exist)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
+	queries := fs.String("queries", "", "BrowseComp-Plus queries (JSONL: query_id, query, answer, gold_docs, evidence_docs) to write into the index folder as its web tasks (tasks.jsonl), which serve --index then asks")
 	keepPartial := fs.Bool("keep-partial", false, "accept damaged inputs (a truncated or corrupt tail): exit 0 with the damage in the summary; without it the index is written as well, but the command exits 1")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -61,6 +63,18 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	files, err := inputFiles(inputs)
 	if err != nil {
 		return err
+	}
+	var qtasks []webqa.Task
+	if *queries != "" {
+		f, err := os.Open(*queries)
+		if err != nil {
+			return fmt.Errorf("corpus build: %w", err)
+		}
+		qtasks, err = dump.ReadBrowseCompQueries(f, *queries)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("corpus build: queries: %w", err)
+		}
 	}
 	start := time.Now()
 	bar := newProgress(stderr, -1, "indexing")
@@ -115,6 +129,11 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if bar != nil {
 		_ = bar.Finish()
 	}
+	if *queries != "" {
+		if err := writeWebTasks(filepath.Join(*out, IndexTasksFile), qtasks); err != nil {
+			return fmt.Errorf("corpus build: %w", err)
+		}
+	}
 	for i, s := range total.Skips {
 		if i == 10 {
 			fmt.Fprintf(stderr, "... and %d more skipped\n", len(total.Skips)-10)
@@ -130,9 +149,9 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	summary := map[string]any{
 		"documents": st.Documents, "passages": st.Passages, "redirects": len(resolved), "redirect_cycles": cycles,
 		"skipped": total.Skipped + st.Skipped, "disambiguation": total.Disambiguations,
-		"seconds": round3(time.Since(start).Seconds()), "out": *out,
+		"seconds": round3(time.Since(start).Seconds()), "out": *out, "tasks": len(qtasks),
 	}
-	keys := []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "disambiguation", "seconds", "out"}
+	keys := []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "disambiguation", "seconds", "out", "tasks"}
 	if *asJSON {
 		summary["damaged"] = damaged
 	} else {
@@ -179,4 +198,21 @@ func inputFiles(paths []string) ([]string, error) {
 		out = append(out, files...)
 	}
 	return out, nil
+}
+
+// IndexTasksFile is the file of web tasks in an index folder (written by
+// corpus build --queries), which serve --index asks by default.
+const IndexTasksFile = "tasks.jsonl"
+
+// writeWebTasks writes web tasks as JSONL.
+func writeWebTasks(path string, ts []webqa.Task) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := webqa.WriteJSONL(f, ts); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
 }

@@ -107,6 +107,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Registry.MustRegister(rec.Collectors()...)
 		fmt.Fprintf(stderr, "simgym: recording finished episodes to %s (run %s)\n", *record, m.RunID())
 	}
+	gopt.Extra = map[string]http.Handler{}
 	if !*noWeb {
 		ww, x, err := webWorld(ctx, *indexDir, *webTasks, *simwikiArticles, stderr)
 		if err != nil {
@@ -121,6 +122,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Registry.MustRegister(x.Collectors()...)
 		gopt.Registry.MustRegister(retrieve.Collectors()...)
 		gopt.Retrieve = retrieve
+		// The providers Tongyi's agents call: Serper, Jina Reader and the
+		// summary model of visit, over the offline corpus.
+		offline := web.NewOffline(x)
+		gopt.Reader = web.ReaderHandler(offline)
+		gopt.Extra["/search"] = web.SerperHandler(offline, false)
+		gopt.Extra["/scholar"] = web.SerperHandler(offline, true)
+		gopt.Extra["/v1/chat/completions"] = web.ExtractorHandler()
 	}
 	if *taubenchData != "" {
 		tw, _, err := taubenchWorld(*taubenchData, *userURL, *userModel)
@@ -136,7 +144,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	gopt.Extra = map[string]http.Handler{}
 	for _, p := range envmcp.Routes() {
 		gopt.Extra[p] = mcpH
 	}

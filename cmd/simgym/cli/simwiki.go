@@ -67,7 +67,7 @@ func webWorld(ctx context.Context, dir, tasksFile string, articles int, stderr i
 		if err != nil {
 			cache = os.TempDir()
 		}
-		dir = filepath.Join(cache, "simgym", fmt.Sprintf("simwiki-%d-1", articles))
+		dir = filepath.Join(cache, "simgym", fmt.Sprintf("simwiki-%d-2", articles))
 		if _, err := os.Stat(filepath.Join(dir, simwiki.ManifestFile)); err != nil {
 			fmt.Fprintf(stderr, "simgym: generating the default SimWiki (%d articles) into %s\n", articles, dir)
 			os.RemoveAll(dir)
@@ -84,6 +84,11 @@ func webWorld(ctx context.Context, dir, tasksFile string, articles int, stderr i
 			tasksFile = filepath.Join(dir, simwiki.TasksFile)
 		}
 		name = "simwiki"
+	}
+	if tasksFile == "" {
+		if _, err := os.Stat(filepath.Join(idxDir, IndexTasksFile)); err == nil {
+			tasksFile = filepath.Join(idxDir, IndexTasksFile)
+		}
 	}
 	x, err := index.Open(idxDir)
 	if err != nil {
