@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,7 +22,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/singleflight"
-	"golang.org/x/time/rate"
 
 	"github.com/simgym/simgym/corpus/web"
 )
@@ -246,13 +246,13 @@ func New(offline web.Provider, opts Options) (*Gateway, error) {
 
 func (g *Gateway) upstream(name string) *upstream {
 	o := g.opts
-	r := rate.Limit(o.Rates[name])
-	if o.Rates[name] <= 0 {
-		r = rate.Inf
+	r := o.Rates[name]
+	if r <= 0 {
+		r = math.Inf(1)
 	}
 	gauge := g.met.circuit.WithLabelValues(name)
 	return &upstream{
-		name: name, client: o.HTTPClient, limiter: rate.NewLimiter(r, o.Burst),
+		name: name, client: o.HTTPClient, limiter: newLimiter(r, o.Burst),
 		sem:     make(chan struct{}, o.Concurrency),
 		br:      newBreaker(o.BreakerFailures, o.BreakerOpen, o.now, func(s int) { gauge.Set(float64(s)) }),
 		timeout: o.Timeout, retries: o.Retries, backoff: o.Backoff, maxBackoff: o.MaxBackoff,

@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Kinds of failed requests, as simgym_gateway_failures_total labels them.
@@ -61,7 +59,7 @@ func retryable(kind string) bool { return kind != Kind4xx }
 type upstream struct {
 	name          string
 	client        *http.Client
-	limiter       *rate.Limiter
+	limiter       *limiter
 	sem           chan struct{}
 	br            *breaker
 	timeout       time.Duration
@@ -126,7 +124,7 @@ func (u *upstream) attempt(ctx context.Context, key string, n int, build request
 		return nil, &ProviderError{Provider: u.name, Kind: KindNetwork, Err: ctx.Err()}
 	}
 	defer func() { <-u.sem }()
-	if err := u.limiter.Wait(ctx); err != nil {
+	if err := u.limiter.wait(ctx); err != nil {
 		u.br.release()
 		return nil, &ProviderError{Provider: u.name, Kind: KindNetwork, Err: err}
 	}

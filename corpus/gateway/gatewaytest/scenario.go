@@ -37,7 +37,7 @@ func DefaultScenario(dir string) Scenario {
 	return Scenario{
 		Queries: 2000, Callers: 32, Rate: 2000,
 		Faults: Faults{Unavailable: 0.20, TooMany: 0.05, RetryAfter: "0", Hang: 0.05, Malformed: 0.02, Seed: 1},
-		Gateway: gateway.Options{Timeout: 100 * time.Millisecond, Retries: 5, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
+		Gateway: gateway.Options{Burst: 10, Timeout: 100 * time.Millisecond, Retries: 5, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
 			BreakerOpen: 50 * time.Millisecond},
 		Dir: dir, Window: time.Second,
 	}
@@ -54,11 +54,12 @@ type Summary struct {
 	FaultsInjected    map[string]int `json:"faults_injected"`
 	// ProviderMaxInWindow is the most requests a provider received in
 	// any window of WindowSeconds; ProviderMaxRateObserved is that over
-	// the window, against RateLimit (plus the bucket's burst of 1).
+	// the window, against RateLimit (plus the bucket's Burst).
 	ProviderMaxInWindow     map[string]int `json:"provider_max_in_window"`
 	WindowSeconds           float64        `json:"window_seconds"`
 	ProviderMaxRateObserved float64        `json:"provider_max_rate_observed"`
 	RateLimit               float64        `json:"rate_limit"`
+	Burst                   int            `json:"burst"`
 	SecondPassProviderCalls int            `json:"cache_second_pass_provider_calls"`
 	SecondPassIdentical     bool           `json:"second_pass_identical"`
 	ReplayIdentical         bool           `json:"replay_identical"`
@@ -85,7 +86,7 @@ func Run(ctx context.Context, sc Scenario) (Summary, error) {
 		return Summary{}, err
 	}
 	defer g.Close()
-	sum := Summary{Calls: sc.Queries, RateLimit: sc.Rate, WindowSeconds: sc.Window.Seconds()}
+	sum := Summary{Calls: sc.Queries, RateLimit: sc.Rate, Burst: max(opts.Burst, 1), WindowSeconds: sc.Window.Seconds()}
 
 	first, err := pass(ctx, g, sc)
 	if err != nil {
