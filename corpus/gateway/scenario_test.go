@@ -14,11 +14,15 @@ import (
 	"github.com/simgym/simgym/corpus/web"
 )
 
+// timeoutScale multiplies the scenario's request timeout (see race_test.go).
+var timeoutScale time.Duration = 1
+
 // TestFaultInjection runs the fault-injected scenario: 2,000 distinct
 // queries at 32 concurrent callers against a provider answering 20% 503,
 // 5% 429, 5% hangs past the timeout and 2% malformed JSON.
 func TestFaultInjection(t *testing.T) {
 	sc := gatewaytest.DefaultScenario(t.TempDir())
+	sc.Gateway.Timeout *= timeoutScale
 	sum, err := gatewaytest.Run(context.Background(), sc)
 	if err != nil {
 		t.Fatal(err)

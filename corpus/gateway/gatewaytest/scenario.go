@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/simgym/simgym/corpus/gateway"
 	"github.com/simgym/simgym/corpus/web"
@@ -66,6 +69,56 @@ type Summary struct {
 	ReplayNetworkCalls      int64          `json:"replay_network_calls"`
 	Seconds                 float64        `json:"seconds"`
 	FirstPassSeconds        float64        `json:"first_pass_seconds"`
+	// Gateway is what the gateway's metrics counted in the first pass:
+	// requests, successes, failures by kind, retries, fallbacks.
+	Gateway map[string]float64 `json:"gateway"`
+}
+
+// gatewayCounts sums the gateway's counters over providers, failures
+// keyed by kind ("failures_timeout").
+func gatewayCounts(g *gateway.Gateway) (map[string]float64, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(collectorsOf(g)); err != nil {
+		return nil, err
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		name := strings.TrimSuffix(strings.TrimPrefix(mf.GetName(), "simgym_gateway_"), "_total")
+		for _, m := range mf.GetMetric() {
+			if m.GetCounter() == nil {
+				continue
+			}
+			key := name
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "kind" {
+					key += "_" + l.GetValue()
+				}
+			}
+			out[key] += m.GetCounter().GetValue()
+		}
+	}
+	return out, nil
+}
+
+// collectorsOf is the gateway's collectors as one.
+func collectorsOf(g *gateway.Gateway) prometheus.Collector { return collectors(g.Collectors()) }
+
+type collectors []prometheus.Collector
+
+func (cs collectors) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range cs {
+		c.Describe(ch)
+	}
+}
+
+func (cs collectors) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range cs {
+		c.Collect(ch)
+	}
 }
 
 // Run runs the scenario.
@@ -113,6 +166,9 @@ func Run(ctx context.Context, sc Scenario) (Summary, error) {
 		sum.ProviderMaxRateObserved = max(sum.ProviderMaxRateObserved, float64(n)/sc.Window.Seconds())
 	}
 	sum.FaultsInjected = srv.Injected()
+	if sum.Gateway, err = gatewayCounts(g); err != nil {
+		return sum, err
+	}
 
 	before := srv.Requests(gateway.Serper) + srv.Requests(gateway.Jina)
 	second, err := pass(ctx, g, sc)
