@@ -51,6 +51,11 @@ func NewWebWorld(name, description string, s web.Searcher, tasks []WebTask, opt 
 	return w, nil
 }
 
+// UseProvider makes episodes started from now on search, read pages and
+// query scholar through p (the Real web gateway, say) instead of the
+// offline corpus.
+func (w *WebWorld) UseProvider(p web.Provider) { w.opt.Provider = p }
+
 // Info describes the web world.
 func (w *WebWorld) Info() WorldInfo {
 	ids := make([]string, 0, len(w.byID))

@@ -40,6 +40,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return benchPipeline(ctx, args[1:], stdout, stderr)
 	case "taubench":
 		return benchTaubench(ctx, args[1:], stdout, stderr)
+	case "web":
+		return benchWeb(ctx, args[1:], stdout, stderr)
 	}
 	return fmt.Errorf("%w: unknown bench target %q (want gym, search or pipeline)", errUsage, args[0])
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/simgym/simgym/corpus/gateway"
 	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
@@ -56,7 +57,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	taubenchData := fs.String("taubench", "", "tau-bench's airline folder (tasks_test.json, policy.md, users/flights/reservations.json): also serve it as taubench_airline, its 50 test tasks with a simulated user")
 	userURL := fs.String("user-url", "", "with --taubench: chat-completions API root of the model playing the user (default: a scripted user; the key is read from $OPENAI_API_KEY)")
 	userModel := fs.String("user-model", "", "with --taubench and --user-url: the model playing the user")
+	realWeb := addRealWebFlags(fs)
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if err := realWeb.check(*noWeb); err != nil {
 		return err
 	}
 	if *world != "" {
@@ -124,10 +129,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		gopt.Retrieve = retrieve
 		// The providers Tongyi's agents call: Serper, Jina Reader and the
 		// summary model of visit, over the offline corpus.
-		offline := web.NewOffline(x)
-		gopt.Reader = web.ReaderHandler(offline)
-		gopt.Extra["/search"] = web.SerperHandler(offline, false)
-		gopt.Extra["/scholar"] = web.SerperHandler(offline, true)
+		// With --real-web, the real providers answer, falling back to the
+		// offline corpus.
+		provider, closeWeb, err := webProvider(web.NewOffline(x), realWeb, gopt.Registry, stderr)
+		if err != nil {
+			return err
+		}
+		defer closeWeb()
+		ww.UseProvider(provider)
+		gopt.Reader = web.ReaderHandler(provider)
+		gopt.Extra["/search"] = web.SerperHandler(provider, false)
+		gopt.Extra["/scholar"] = web.SerperHandler(provider, true)
 		gopt.Extra["/v1/chat/completions"] = web.ExtractorHandler()
 	}
 	if *taubenchData != "" {
@@ -288,4 +300,104 @@ func sweep(ctx context.Context, m *env.Manager, idle time.Duration) {
 			m.Sweep(now)
 		}
 	}
+}
+
+// realWebFlags are serve's --real-web flags: the web environment's
+// Provider becomes the gateway over Serper and Jina Reader (keys from
+// $SERPER_API_KEY and $JINA_API_KEY), falling back to the offline one.
+type realWebFlags struct {
+	on                 bool
+	serperURL, jinaURL string
+	rates              string
+	concurrency        int
+	timeout            time.Duration
+	retries            int
+	cache              string
+	cacheTTL           time.Duration
+	record, replay     string
+}
+
+func addRealWebFlags(fs *flag.FlagSet) *realWebFlags {
+	f := &realWebFlags{}
+	fs.BoolVar(&f.on, "real-web", false, "answer web search, scholar and page reads from Serper and Jina Reader ($SERPER_API_KEY, $JINA_API_KEY), falling back to the offline corpus (\"fallback\":\"offline\") when a provider fails")
+	fs.StringVar(&f.serperURL, "serper-url", gateway.DefaultSerperURL, "Serper's base URL (POST /search and /scholar)")
+	fs.StringVar(&f.jinaURL, "jina-url", gateway.DefaultJinaURL, "Jina Reader's base URL (GET /{url})")
+	fs.StringVar(&f.rates, "web-rate", "serper=10,jina=5", "requests per second per provider")
+	fs.IntVar(&f.concurrency, "web-concurrency", gateway.DefaultConcurrency, "requests in flight per provider")
+	fs.DurationVar(&f.timeout, "web-timeout", gateway.DefaultTimeout, "timeout of one provider request")
+	fs.IntVar(&f.retries, "web-retries", gateway.DefaultRetries, "retries of a failed provider request (exponential backoff with jitter, honouring Retry-After)")
+	fs.StringVar(&f.cache, "web-cache", "", "SQLite file caching provider answers across episodes and runs (default: in memory)")
+	fs.DurationVar(&f.cacheTTL, "web-cache-ttl", gateway.DefaultCacheTTL, "how long a cached answer is fresh")
+	fs.StringVar(&f.record, "web-record", "", "SQLite file given every provider exchange and every answer")
+	fs.StringVar(&f.replay, "web-replay", "", "serve the answers of a --web-record file with no network (a Real run as a reproducible Sim run)")
+	return f
+}
+
+// check reports flags that do not go together.
+func (f *realWebFlags) check(noWeb bool) error {
+	if !f.on {
+		if f.replay != "" || f.record != "" || f.cache != "" {
+			return fmt.Errorf("%w: --web-cache, --web-record and --web-replay need --real-web", errUsage)
+		}
+		return nil
+	}
+	if noWeb {
+		return fmt.Errorf("%w: --real-web needs the web environment; it does not go with --no-web", errUsage)
+	}
+	if f.replay != "" && f.cache != "" {
+		return fmt.Errorf("%w: --web-replay serves the record alone; it does not go with --web-cache", errUsage)
+	}
+	if f.replay != "" && f.replay == f.record {
+		return fmt.Errorf("%w: --web-replay and --web-record name the same file", errUsage)
+	}
+	if _, err := gateway.ParseRates(f.rates); err != nil {
+		return fmt.Errorf("%w: --web-rate: %w", errUsage, err)
+	}
+	if f.replay == "" && os.Getenv("SERPER_API_KEY") == "" {
+		return fmt.Errorf("--real-web: %w", gateway.ErrNoKey)
+	}
+	return nil
+}
+
+// webProvider is the web environment's Provider: offline itself, or
+// with --real-web the gateway over the real providers falling back to
+// offline, its metrics registered in reg. closeWeb closes the gateway's
+// cache and record files.
+func webProvider(offline web.Provider, f *realWebFlags, reg prometheus.Registerer, stderr io.Writer) (p web.Provider, closeWeb func() error, err error) {
+	if !f.on {
+		return offline, func() error { return nil }, nil
+	}
+	rates, err := gateway.ParseRates(f.rates)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: --web-rate: %w", errUsage, err)
+	}
+	g, err := gateway.New(offline, gateway.Options{
+		SerperURL: f.serperURL, JinaURL: f.jinaURL,
+		SerperKey: os.Getenv("SERPER_API_KEY"), JinaKey: os.Getenv("JINA_API_KEY"),
+		Rates: rates, Concurrency: f.concurrency, Timeout: f.timeout, Retries: f.retries,
+		CachePath: f.cache, CacheTTL: f.cacheTTL, RecordPath: f.record, ReplayPath: f.replay,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--real-web: %w", err)
+	}
+	if err := registerAll(reg, g.Collectors()); err != nil {
+		g.Close()
+		return nil, nil, fmt.Errorf("--real-web metrics: %w", err)
+	}
+	switch {
+	case f.replay != "":
+		fmt.Fprintf(stderr, "simgym: web answers replayed from %s, no network\n", f.replay)
+	default:
+		fmt.Fprintf(stderr, "simgym: web answers from %s and %s (rates %s), falling back to the offline corpus\n", f.serperURL, f.jinaURL, f.rates)
+	}
+	return g, g.Close, nil
+}
+
+func registerAll(reg prometheus.Registerer, cs []prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
