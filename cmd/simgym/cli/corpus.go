@@ -23,6 +23,10 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) == 0 {
 		return fmt.Errorf("%w: corpus needs a subcommand: build or simwiki", errUsage)
 	}
+	if isHelp(args[0]) {
+		subcommandHelp(stderr, "corpus")
+		return errHelp
+	}
 	switch args[0] {
 	case "build":
 		return corpusBuild(ctx, args[1:], stdout, stderr)
@@ -41,7 +45,7 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("corpus build", flag.ContinueOnError)
 	var inputs multiFlag
-	fs.Var(&inputs, "input", "MediaWiki XML (.xml, .xml.bz2) or JSONL passages, file or folder (repeat, or list after the flags)")
+	fs.Var(&inputs, "input", "MediaWiki XML (.xml, .xml.bz2) or JSONL passages, file or folder `PATH`; several may follow the flag (--input a.xml.bz2 b.jsonl), or repeat it")
 	out := fs.String("out", "", "folder to write the index into (must not exist)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	keepPartial := fs.Bool("keep-partial", false, "accept damaged inputs (a truncated or corrupt tail): exit 0 with the damage in the summary; without it the index is written as well, but the command exits 1")
@@ -49,8 +53,13 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	inputs = append(inputs, fs.Args()...)
-	if len(inputs) == 0 || *out == "" {
+	switch {
+	case len(inputs) == 0 && *out == "":
 		return fmt.Errorf("%w: --input and --out are required", errUsage)
+	case len(inputs) == 0:
+		return fmt.Errorf("%w: --input is required (dumps or JSONL files to index)", errUsage)
+	case *out == "":
+		return fmt.Errorf("%w: --out is required (the folder the index is written into)", errUsage)
 	}
 	// Index builds make much short-lived garbage; collecting less often
 	// makes them about half again as fast, memory staying bounded by the

@@ -21,7 +21,7 @@ import (
 func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("domains", flag.ContinueOnError)
 	var specs multiFlag
-	fs.Var(&specs, "specs", "spec file, folder or .tar.gz archive (repeat, or list more paths after the flags)")
+	fs.Var(&specs, "specs", "spec file, folder or .tar.gz `PATH`; several may follow the flag (--specs a.json b.json), or repeat it")
 	out := fs.String("out", "", "output folder for domains.json")
 	resolution := fs.Float64("resolution", 1, "Louvain resolution: higher gives more, smaller domains")
 	seed := fs.Uint64("seed", 1, "seed for Louvain's node order")
@@ -36,7 +36,7 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("%w: --specs is required", errUsage)
 	}
 	if *out == "" {
-		return fmt.Errorf("%w: --out is required", errUsage)
+		return fmt.Errorf("%w: --out is required (the folder domains.json is written into)", errUsage)
 	}
 	if *boundary < 0 {
 		return fmt.Errorf("%w: --spec-boundary must not be negative", errUsage)

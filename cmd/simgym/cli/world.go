@@ -26,7 +26,7 @@ const simgymModule = "github.com/simgym/simgym"
 // runGenerate implements `simgym generate --domains FILE --out DIR`.
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	domainsPath := fs.String("domains", "", "domains.json written by `simgym domains`")
+	domainsPath := fs.String("domains", "", "domains.json `FILE` written by simgym domains")
 	out := fs.String("out", "", "folder to write the world's Go module into")
 	module := fs.String("module", "", "module path of the world (default simgym.local/world/<folder name>)")
 	rows := fs.Int("rows", 20, "seeded rows per table")
