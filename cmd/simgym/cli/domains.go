@@ -51,21 +51,24 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	start := time.Now()
 	opt := spec.Options{}
-	if bar := newProgress(stderr, 1, "reading specs"); bar != nil {
+	bar := newProgress(stderr, 1, "reading specs")
+	if bar != nil {
 		opt.Progress = func(done, total int) {
 			bar.ChangeMax(total)
 			_ = bar.Set(done)
 		}
-		defer bar.Finish()
 	}
 	cat, err := spec.Read(ctx, specs, opt)
+	finishProgress(bar)
 	if err != nil {
 		return err
 	}
 	if len(cat.Tools) == 0 {
 		return fmt.Errorf("no tools found in %v (%d inputs skipped)", []string(specs), len(cat.Skipped))
 	}
+	spin := newSpinner(stderr, fmt.Sprintf("linking %d tools by parameter similarity and clustering them (Louvain)", len(cat.Tools)))
 	df, err := graph.Build(ctx, cat, graph.Options{Resolution: *resolution, Seed: *seed, Neighbours: *neighbours, SpecBoundary: *boundary})
+	finishProgress(spin)
 	if err != nil {
 		return err
 	}

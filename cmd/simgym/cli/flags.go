@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 // multiFlag collects a flag given several times (--specs a --specs b).
@@ -32,7 +31,14 @@ func (m *multiFlag) Set(v string) error {
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
-	if err := fs.Parse(expandMulti(fs, args)); err != nil {
+	if fs.Lookup("progress") == nil {
+		fs.Bool("progress", false, progressFlagUsage)
+	}
+	err := fs.Parse(expandMulti(fs, args))
+	if fs.Lookup("progress").Value.String() == "true" {
+		forceProgress(stderr)
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(stderr, fs)
 			return errHelp
@@ -169,11 +175,11 @@ func writeSummary(w io.Writer, asJSON bool, keys []string, summary map[string]an
 	return nil
 }
 
-// newProgress returns a progress bar on stderr when stderr is a terminal,
-// or nil (callers check) when output is redirected, as in CI.
+// newProgress returns a progress bar on stderr when stderr is a terminal
+// or --progress was given, or nil (callers check) when output is
+// redirected, as in CI.
 func newProgress(stderr io.Writer, max int, what string) *progressbar.ProgressBar {
-	f, ok := stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !showProgress(stderr) {
 		return nil
 	}
 	return progressbar.NewOptions(max,
