@@ -100,6 +100,9 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if first == nil {
 				first = de
 			}
+		case errors.Is(err, dump.ErrFormat):
+			b.Abort()
+			return fmt.Errorf("corpus build: %w (accepted: MediaWiki XML dumps, plain, .bz2 or multistream .bz2, and JSONL passages, one {\"id\",\"contents\"} or {\"title\",\"text\"} object a line)", err)
 		default:
 			b.Abort()
 			return fmt.Errorf("corpus build: %w", err)
@@ -136,10 +139,10 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	summary := map[string]any{
 		"documents": st.Documents, "passages": st.Passages, "redirects": len(resolved), "redirect_cycles": cycles,
-		"skipped": total.Skipped + st.Skipped, "disambiguation": total.Disambiguations,
+		"skipped": total.Skipped + st.Skipped, "non_articles": total.OtherNamespaces, "disambiguation": total.Disambiguations,
 		"seconds": round3(time.Since(start).Seconds()), "out": *out,
 	}
-	keys := []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "disambiguation", "seconds", "out"}
+	keys := []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "non_articles", "disambiguation", "seconds", "out"}
 	if *asJSON {
 		summary["damaged"] = damaged
 	} else {

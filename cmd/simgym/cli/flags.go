@@ -125,6 +125,11 @@ func printHelp(w io.Writer, fs *flag.FlagSet) {
 			line += "..."
 		}
 		fmt.Fprintln(w, line)
+		if strings.Contains(usage, "(default") {
+			// The usage says what the default is in words.
+			fmt.Fprintf(w, "        %s\n", usage)
+			return
+		}
 		fmt.Fprintf(w, "        %s (default: %s)\n", usage, defaultText(f))
 	})
 }

@@ -53,6 +53,7 @@ func newSpinner(stderr io.Writer, what string) *progressbar.ProgressBar {
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionSpinnerType(14),
 		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionSetRenderBlankState(true),
 		progressbar.OptionClearOnFinish(),
 	)
 }
