@@ -425,3 +425,24 @@ func TestCheckVerdict(t *testing.T) {
 	assert.Contains(t, stdout, "verdict: healthy")
 	assert.Contains(t, stdout, "as expected")
 }
+
+// Issue 17.10: corpus build counts the non-article pages it drops.
+func TestCorpusBuildCountsNonArticles(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "tiny.xml")
+	require.NoError(t, os.WriteFile(dump, []byte(`<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/">
+<siteinfo><namespaces><namespace key="0" /><namespace key="4">Wikipedia</namespace></namespaces></siteinfo>
+<page><title>Alpha</title><ns>0</ns><id>1</id><revision><id>1</id><text>Alpha is the first letter of the Greek alphabet, used in many words.</text></revision></page>
+<page><title>Wikipedia:About</title><ns>4</ns><id>2</id><revision><id>2</id><text>About this site.</text></revision></page>
+</mediawiki>
+`), 0o644))
+	code, stdout, stderr := runCmd(t, "corpus", "build", "--input", dump, "--out", filepath.Join(dir, "idx"), "--json")
+	require.Equal(t, 0, code, stderr)
+	var sum map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &sum), stdout)
+	assert.EqualValues(t, 1, sum["documents"])
+	assert.EqualValues(t, 1, sum["non_articles"])
+	code, stdout, stderr = runCmd(t, "corpus", "build", "--input", dump, "--out", filepath.Join(dir, "idx2"))
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "non_articles: 1\n")
+}
