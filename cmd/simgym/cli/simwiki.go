@@ -80,7 +80,16 @@ func webWorldNamed(ctx context.Context, dir, tasksFile string, articles int, env
 		if _, err := os.Stat(filepath.Join(dir, simwiki.ManifestFile)); err != nil {
 			fmt.Fprintf(stderr, "simgym: generating the default SimWiki (%d articles) into %s\n", articles, dir)
 			os.RemoveAll(dir)
-			if _, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: articles, Seed: 1}); err != nil {
+			bar := newProgress(stderr, -1, "generating the default SimWiki")
+			_, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: articles, Seed: 1, Progress: func(p simwiki.Progress) {
+				if bar != nil && p.Total > 0 {
+					bar.Describe("default SimWiki: " + p.Stage)
+					bar.ChangeMax(p.Total)
+					_ = bar.Set(p.Done)
+				}
+			}})
+			finishProgress(bar)
+			if err != nil {
 				return nil, nil, "", err
 			}
 		}
