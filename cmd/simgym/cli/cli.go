@@ -139,6 +139,9 @@ func Main(args []string) int {
 // run executes one command line and returns the process exit code: 0 on
 // success, 1 on failure (one line on stderr), 2 on bad usage.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 && args[0] == "help" {
+		return run(ctx, append(args[1:], "-h"), stdout, stderr) // simgym help eval
+	}
 	if len(args) == 0 || isHelp(args[0]) {
 		usage(stderr)
 		if len(args) == 0 {

@@ -132,6 +132,9 @@ func TestHelp(t *testing.T) {
 	for _, c := range commands() {
 		assert.Regexp(t, `(?m)^  `+c.name+` +\S`, stderr+stdout)
 	}
+	code, _, stderr = runCmd(t, "help", "eval")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stderr, "usage: simgym eval [flags]")
 	code, stdout, _ = runCmd(t, "version")
 	assert.Equal(t, 0, code)
 	assert.Regexp(t, `^simgym \S+.* go1\.`, stdout)
