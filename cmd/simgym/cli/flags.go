@@ -125,7 +125,7 @@ func printHelp(w io.Writer, fs *flag.FlagSet) {
 			line += "..."
 		}
 		fmt.Fprintln(w, line)
-		if strings.Contains(usage, "(default") {
+		if strings.Contains(usage, "(default") || strings.Contains(usage, "default:") {
 			// The usage says what the default is in words.
 			fmt.Fprintf(w, "        %s\n", usage)
 			return
