@@ -20,7 +20,7 @@ import threading
 
 import websockets
 
-__all__ = ["SimgymError", "AsyncSimgymEnv", "SimgymEnv", "AsyncConnection"]
+__all__ = ["SimgymError", "AsyncSimgymEnv", "SimgymEnv", "AsyncConnection", "oracle_answer"]
 
 
 class SimgymError(Exception):
@@ -174,3 +174,24 @@ class SimgymEnv:
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
+
+
+def oracle_answer(task, observations):
+    """The answer the ground truth gives: the values a task asks for.
+
+    ``task`` is one line of ``simgym tasks --out FILE`` (the file the server
+    was given with ``--tasks``); ``observations`` are the observations of
+    its ``actions``, stepped in order. With them, the answer earns reward
+    1.0: it is what the oracle policy of ``simgym eval`` says.
+    """
+    parts = []
+    for ref in task.get("output_refs") or []:
+        obs = observations[ref["step"]]
+        if isinstance(obs, list):
+            obs = obs[0] if obs else {}
+        value = obs.get(ref["field"]) if isinstance(obs, dict) else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if value is not None:
+            parts.append(str(value))
+    return "; ".join(parts)

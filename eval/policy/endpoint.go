@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/simgym/simgym/domains"
@@ -46,6 +48,9 @@ type Endpoint struct {
 	Backoff, MaxBackoff time.Duration
 	// Concurrency bounds the requests in flight (default 8).
 	Concurrency int
+	// OnRetry, when set, is told of each retry before its wait: the
+	// attempt that failed (1 for the first), the wait and the error.
+	OnRetry func(attempt int, wait time.Duration, err error)
 	// HTTP is the client used (default: a plain http.Client; Timeout
 	// applies per request either way).
 	HTTP *http.Client
@@ -66,6 +71,17 @@ type EndpointError struct {
 
 func (e *EndpointError) Error() string {
 	return fmt.Sprintf("chat completions: %d %s: %s", e.Status, http.StatusText(e.Status), e.Body)
+}
+
+// Unreachable reports whether a request failed because nothing can
+// answer at the endpoint's address: the connection was refused or the
+// host name does not resolve. Retrying such a failure only delays it.
+func Unreachable(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
 }
 
 // Retryable reports whether a status is worth retrying: rate limits,
@@ -167,6 +183,9 @@ func (e *Endpoint) Complete(ctx context.Context, msgs []chat.Message, tools []do
 		if errors.As(err, &ee) && !Retryable(ee.Status) {
 			return chat.Message{}, chat.Usage{}, err
 		}
+		if Unreachable(err) {
+			return chat.Message{}, chat.Usage{}, fmt.Errorf("%w (not retried: nothing answers there; check --base-url or $OPENAI_BASE_URL)", err)
+		}
 		if attempt >= retries {
 			return chat.Message{}, chat.Usage{}, fmt.Errorf("%w (gave up after %d retries)", err, attempt)
 		}
@@ -180,6 +199,9 @@ func (e *Endpoint) Complete(ctx context.Context, msgs []chat.Message, tools []do
 		}
 		d = min(d, maxWait)
 		e.retries.Add(1)
+		if e.OnRetry != nil {
+			e.OnRetry(attempt+1, d, err)
+		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -245,4 +246,57 @@ func TestRandomDrawsSchemaValidCalls(t *testing.T) {
 	calls := len(chat.Calls(msgs))
 	assert.True(t, calls >= 1 && calls <= 4, "%d calls", calls)
 	assert.Empty(t, msgs[len(msgs)-1].ToolCalls, "ends with an answer")
+}
+
+// TestUnreachableIsNotRetried: a refused connection or an unknown host
+// fails at once, naming the URL and the cause, however many retries are
+// allowed and however long their backoff.
+func TestUnreachableIsNotRetried(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	refused := "http://" + ln.Addr().String() + "/v1"
+	require.NoError(t, ln.Close())
+	cases := []struct{ base, cause string }{
+		{refused, "connection refused"},
+		{"http://no-such-host.invalid/v1", "no such host"},
+	}
+	for _, c := range cases {
+		var retried []int
+		e := &policy.Endpoint{BaseURL: c.base, Model: "m", Retries: 6, Backoff: time.Hour,
+			OnRetry: func(attempt int, _ time.Duration, _ error) { retried = append(retried, attempt) }}
+		_, _, err := e.Complete(context.Background(), nil, nil)
+		require.Error(t, err)
+		assert.True(t, policy.Unreachable(err), "%v", err)
+		assert.Contains(t, err.Error(), c.base+"/chat/completions")
+		assert.Contains(t, err.Error(), c.cause)
+		assert.Contains(t, err.Error(), "not retried")
+		assert.Empty(t, retried)
+		assert.Zero(t, e.RetriesMade())
+	}
+}
+
+// TestOnRetryIsTold: each retry is reported with its attempt, wait and
+// cause before it is made.
+func TestOnRetryIsTold(t *testing.T) {
+	base := chatServer(t, func(n int, _ map[string]any, w http.ResponseWriter) {
+		if n <= 2 {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(okReply))
+	})
+	var attempts []int
+	var causes []string
+	e := &policy.Endpoint{BaseURL: base, Model: "m", Backoff: time.Millisecond,
+		OnRetry: func(attempt int, wait time.Duration, err error) {
+			attempts = append(attempts, attempt)
+			causes = append(causes, err.Error())
+			assert.Positive(t, wait)
+		}}
+	_, _, err := e.Complete(context.Background(), nil, nil)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 2}, attempts)
+	for _, c := range causes {
+		assert.Contains(t, c, "503")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -79,12 +80,48 @@ func (r *Report) passPlot(path string) error {
 	if err := add(0, r.Overall, true); err != nil {
 		return err
 	}
-	for i, g := range r.Domains {
+	for i, g := range passLines(r.Domains) {
 		if err := add(i+1, g, false); err != nil {
 			return err
 		}
 	}
 	return savePNG(p, &legend, path, 8*vg.Inch, 4.5*vg.Inch, 2.4*vg.Inch)
+}
+
+// passLines returns the domains' pass^k curves to draw, one per group of
+// domains whose curves coincide (at the plot's resolution), named by
+// them ("3 domains: a, b, c"), so that lines drawn on top of each other
+// do not hide behind one with a long legend. The order is the first
+// domain's of each group.
+func passLines(ds []Group) []Group {
+	var out []Group
+	names := map[string]int{} // curve -> index in out
+	members := [][]string{}
+	for _, g := range ds {
+		key := ""
+		for _, iv := range g.PassHatK {
+			key += fmt.Sprintf("%.3f,", iv.Value)
+		}
+		i, ok := names[key]
+		if !ok {
+			i = len(out)
+			names[key] = i
+			out = append(out, g)
+			members = append(members, nil)
+		}
+		members[i] = append(members[i], g.Name)
+	}
+	for i, m := range members {
+		if len(m) == 1 {
+			continue
+		}
+		label := strings.Join(m, ", ")
+		if len(m) > 4 {
+			label = strings.Join(m[:3], ", ") + fmt.Sprintf(", and %d more", len(m)-3)
+		}
+		out[i].Name = fmt.Sprintf("%d domains: %s", len(m), label)
+	}
+	return out
 }
 
 // lengthPlot draws success by ground-truth length as bars with their

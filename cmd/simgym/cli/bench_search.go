@@ -22,7 +22,7 @@ import (
 // (a small set of queries asked again and again, as RL groups do).
 func benchSearch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench search", flag.ContinueOnError)
-	server := fs.String("server", "", "base URL of a running `simgym serve --index` (default: start one in a child process)")
+	server := fs.String("server", "", "base `URL` of a running simgym serve --index (default: start one in a child process)")
 	dir := fs.String("index", "", "index to serve (default: build one of --docs generated articles in a temp folder)")
 	docs := fs.Int("docs", 100000, "generated articles, without --index")
 	duration := fs.Duration("duration", 5*time.Second, "how long each phase runs")

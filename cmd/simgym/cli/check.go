@@ -29,21 +29,33 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	rep, err := domains.Check(ctx, ds, domains.CheckOptions{Valid: *valid, Seed: *seed})
+	rep, err := checkDomains(ctx, ds, domains.CheckOptions{Valid: *valid, Seed: *seed}, stderr)
 	if err != nil {
 		return err
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintln(stderr, p)
 	}
+	// Tool errors are readable refusals: the invalid arguments every tool
+	// is sent on purpose (expected: each must be refused), and refusals
+	// of schema-valid random calls (a record not found, a lifecycle or
+	// reference rule), which are normal too. Only internal errors,
+	// panics and invalid calls accepted are defects.
+	healthy := rep.InternalErrors+rep.Panics+rep.InvalidAccepted == 0
+	verdict := "healthy: no internal errors, no panics, every invalid call refused; tool_errors are the tools' readable refusals, as expected"
+	if !healthy {
+		verdict = "defects: internal errors, panics or invalid calls accepted (listed above)"
+	}
 	summary := map[string]any{
 		"domains": rep.Domains, "tools": rep.Tools, "calls": rep.Calls, "ok": rep.OK,
-		"tool_errors": rep.ToolErrors, "internal_errors": rep.InternalErrors, "panics": rep.Panics,
+		"tool_errors": rep.ToolErrors, "tool_errors_expected": rep.InvalidRejected, "tool_errors_on_valid_calls": rep.ToolErrors - rep.InvalidRejected,
+		"internal_errors": rep.InternalErrors, "panics": rep.Panics,
 		"invalid_rejected": rep.InvalidRejected, "invalid_accepted": rep.InvalidAccepted,
 		"lifecycle_rules": rep.LifecycleRules, "refused_by_rule": rep.RefusedByRule,
 		"values_by_type": rep.ValuesByType,
+		"healthy": healthy, "verdict": verdict,
 	}
-	if err := writeSummary(stdout, *asJSON, []string{"domains", "tools", "calls", "ok", "tool_errors", "internal_errors", "panics", "invalid_rejected", "invalid_accepted", "lifecycle_rules", "refused_by_rule", "values_by_type"}, summary); err != nil {
+	if err := writeSummary(stdout, *asJSON, []string{"domains", "tools", "calls", "ok", "tool_errors", "tool_errors_expected", "tool_errors_on_valid_calls", "internal_errors", "panics", "invalid_rejected", "invalid_accepted", "lifecycle_rules", "refused_by_rule", "values_by_type", "healthy", "verdict"}, summary); err != nil {
 		return err
 	}
 	if rep.InternalErrors+rep.Panics+rep.InvalidAccepted > 0 {
@@ -66,4 +78,48 @@ func selectDomains(name string) ([]*domains.Domain, error) {
 		return []*domains.Domain{d}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown domain %q", errUsage, name)
+}
+
+// checkDomains checks the domains one at a time, with a bar over them
+// on a terminal, and adds their reports up.
+func checkDomains(ctx context.Context, ds []*domains.Domain, opt domains.CheckOptions, stderr io.Writer) (*domains.CheckReport, error) {
+	bar := newProgress(stderr, len(ds), "checking domains")
+	defer finishProgress(bar)
+	total := &domains.CheckReport{}
+	for _, d := range ds {
+		if bar != nil {
+			bar.Describe("checking " + d.Name)
+		}
+		rep, err := domains.Check(ctx, []*domains.Domain{d}, opt)
+		if rep != nil {
+			addCheck(total, rep)
+		}
+		if err != nil {
+			return total, err
+		}
+		if bar != nil {
+			_ = bar.Add(1)
+		}
+	}
+	return total, nil
+}
+
+// addCheck adds one report's counts to another's.
+func addCheck(to, r *domains.CheckReport) {
+	to.Domains += r.Domains
+	to.Tools += r.Tools
+	to.Calls += r.Calls
+	to.OK += r.OK
+	to.ToolErrors += r.ToolErrors
+	to.InternalErrors += r.InternalErrors
+	to.Panics += r.Panics
+	to.InvalidAccepted += r.InvalidAccepted
+	to.InvalidRejected += r.InvalidRejected
+	to.LifecycleRules += r.LifecycleRules
+	to.RefusedByRule += r.RefusedByRule
+	for _, p := range r.Problems {
+		if len(to.Problems) < 20 {
+			to.Problems = append(to.Problems, p)
+		}
+	}
 }

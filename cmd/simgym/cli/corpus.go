@@ -24,6 +24,10 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) == 0 {
 		return fmt.Errorf("%w: corpus needs a subcommand: build or simwiki", errUsage)
 	}
+	if isHelp(args[0]) {
+		subcommandHelp(stderr, "corpus")
+		return errHelp
+	}
 	switch args[0] {
 	case "build":
 		return corpusBuild(ctx, args[1:], stdout, stderr)
@@ -44,7 +48,7 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("corpus build", flag.ContinueOnError)
 	var inputs multiFlag
-	fs.Var(&inputs, "input", "MediaWiki XML (.xml, .xml.bz2) or JSONL passages, file or folder (repeat, or list after the flags)")
+	fs.Var(&inputs, "input", "MediaWiki XML (.xml, .xml.bz2) or JSONL passages, file or folder `PATH`; several may follow the flag (--input a.xml.bz2 b.jsonl), or repeat it")
 	out := fs.String("out", "", "folder to write the index into (must not exist)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	queries := fs.String("queries", "", "BrowseComp-Plus queries (JSONL: query_id, query, answer, gold_docs, evidence_docs) to write into the index folder as its web tasks (tasks.jsonl), which serve --index then asks")
@@ -53,8 +57,13 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	inputs = append(inputs, fs.Args()...)
-	if len(inputs) == 0 || *out == "" {
+	switch {
+	case len(inputs) == 0 && *out == "":
 		return fmt.Errorf("%w: --input and --out are required", errUsage)
+	case len(inputs) == 0:
+		return fmt.Errorf("%w: --input is required (dumps or JSONL files to index)", errUsage)
+	case *out == "":
+		return fmt.Errorf("%w: --out is required (the folder the index is written into)", errUsage)
 	}
 	// Index builds make much short-lived garbage; collecting less often
 	// makes them about half again as fast, memory staying bounded by the
@@ -107,6 +116,9 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			if first == nil {
 				first = de
 			}
+		case errors.Is(err, dump.ErrFormat):
+			b.Abort()
+			return fmt.Errorf("corpus build: %w (accepted: MediaWiki XML dumps, plain, .bz2 or multistream .bz2, and JSONL passages, one {\"id\",\"contents\"} or {\"title\",\"text\"} object a line)", err)
 		default:
 			b.Abort()
 			return fmt.Errorf("corpus build: %w", err)
@@ -148,10 +160,10 @@ func corpusBuild(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	summary := map[string]any{
 		"documents": st.Documents, "passages": st.Passages, "redirects": len(resolved), "redirect_cycles": cycles,
-		"skipped": total.Skipped + st.Skipped, "disambiguation": total.Disambiguations,
+		"skipped": total.Skipped + st.Skipped, "non_articles": total.OtherNamespaces, "disambiguation": total.Disambiguations,
 		"seconds": round3(time.Since(start).Seconds()), "out": *out, "tasks": len(qtasks),
 	}
-	keys := []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "disambiguation", "seconds", "out", "tasks"}
+	keys := []string{"documents", "passages", "redirects", "redirect_cycles", "skipped", "non_articles", "disambiguation", "seconds", "out", "tasks"}
 	if *asJSON {
 		summary["damaged"] = damaged
 	} else {

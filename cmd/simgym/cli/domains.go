@@ -21,7 +21,7 @@ import (
 func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("domains", flag.ContinueOnError)
 	var specs multiFlag
-	fs.Var(&specs, "specs", "spec file, folder or .tar.gz archive (repeat, or list more paths after the flags)")
+	fs.Var(&specs, "specs", "spec file, folder or .tar.gz `PATH`; several may follow the flag (--specs a.json b.json), or repeat it")
 	out := fs.String("out", "", "output folder for domains.json")
 	resolution := fs.Float64("resolution", 1, "Louvain resolution: higher gives more, smaller domains")
 	seed := fs.Uint64("seed", 1, "seed for Louvain's node order")
@@ -36,7 +36,7 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("%w: --specs is required", errUsage)
 	}
 	if *out == "" {
-		return fmt.Errorf("%w: --out is required", errUsage)
+		return fmt.Errorf("%w: --out is required (the folder domains.json is written into)", errUsage)
 	}
 	if *boundary < 0 {
 		return fmt.Errorf("%w: --spec-boundary must not be negative", errUsage)
@@ -51,21 +51,24 @@ func runDomains(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	start := time.Now()
 	opt := spec.Options{}
-	if bar := newProgress(stderr, 1, "reading specs"); bar != nil {
+	bar := newProgress(stderr, 1, "reading specs")
+	if bar != nil {
 		opt.Progress = func(done, total int) {
 			bar.ChangeMax(total)
 			_ = bar.Set(done)
 		}
-		defer bar.Finish()
 	}
 	cat, err := spec.Read(ctx, specs, opt)
+	finishProgress(bar)
 	if err != nil {
 		return err
 	}
 	if len(cat.Tools) == 0 {
 		return fmt.Errorf("no tools found in %v (%d inputs skipped)", []string(specs), len(cat.Skipped))
 	}
+	spin := newSpinner(stderr, fmt.Sprintf("linking %d tools by parameter similarity and clustering them (Louvain)", len(cat.Tools)))
 	df, err := graph.Build(ctx, cat, graph.Options{Resolution: *resolution, Seed: *seed, Neighbours: *neighbours, SpecBoundary: *boundary})
+	finishProgress(spin)
 	if err != nil {
 		return err
 	}

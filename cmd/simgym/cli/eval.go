@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,7 +69,8 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&f.temperature, "temperature", -1, "sampling temperature (default: the endpoint's)")
 	fs.IntVar(&f.maxTokens, "max-tokens", 0, "bound on each completion's tokens (0: none)")
 	fs.IntVar(&f.retries, "retries", 6, "retries of a request that got 429 or 5xx, with exponential backoff")
-	fs.DurationVar(&f.timeout, "request-timeout", 2*time.Minute, "timeout of one chat-completions request")
+	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "timeout of one chat-completions request, retried after like a 5xx (a refused connection or unknown host fails at once)")
+	fs.DurationVar(&f.timeout, "request-timeout", 2*time.Minute, "the same as --timeout")
 	fs.IntVar(&f.llmConcurrency, "llm-concurrency", 0, "chat-completions requests in flight (default: --concurrency)")
 	fs.StringVar(&f.user, "user", "scripted", "simulated user answering the agent's questions: scripted (restates the instruction) or llm (the same endpoint plays the user)")
 	fs.IntVar(&f.resamples, "bootstrap", 1000, "bootstrap resamples over tasks for the confidence intervals")
@@ -145,6 +147,31 @@ func parseInterleaved(fs *flag.FlagSet, args []string, stderr io.Writer) ([]stri
 	}
 }
 
+// probeEndpoint connects to a chat-completions endpoint's host once, so
+// that a URL where nothing listens (connection refused, unknown host,
+// no route) fails at once with the URL and the cause instead of after
+// every retry of every episode.
+func probeEndpoint(ctx context.Context, base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("%w: --base-url %q is not an http:// or https:// URL", errUsage, base)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	d := net.Dialer{Timeout: 10 * time.Second}
+	c, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return fmt.Errorf("chat-completions endpoint %s is unreachable: %w (start the server, or set --base-url or $OPENAI_BASE_URL)", base, err)
+	}
+	return c.Close()
+}
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -155,6 +182,11 @@ func envOr(name, def string) string {
 // evalRun plays the episodes and writes the run folder.
 func evalRun(ctx context.Context, f evalFlags, stdout, stderr io.Writer) error {
 	start := time.Now()
+	if f.policy == "openai" || f.user == "llm" {
+		if err := probeEndpoint(ctx, f.baseURL); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
@@ -165,6 +197,11 @@ func evalRun(ctx context.Context, f evalFlags, stdout, stderr io.Writer) error {
 	pol, user, endpoint, err := evalPolicy(f, tasks)
 	if err != nil {
 		return err
+	}
+	if endpoint != nil {
+		endpoint.OnRetry = func(attempt int, wait time.Duration, err error) {
+			fmt.Fprintf(stderr, "simgym eval: retry %d of %d in %s: %v\n", attempt, max(f.retries, 0), wait.Round(time.Millisecond), err)
+		}
 	}
 	url := f.server
 	if url == "" {

@@ -53,6 +53,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	webTasks := fs.String("web-tasks", "", "questions for the web environment (JSONL of web-research tasks; default: the SimWiki folder's)")
 	noWeb := fs.Bool("no-web", false, "serve no web environment")
 	simwikiArticles := fs.Int("simwiki-articles", 2000, "articles of the default SimWiki")
+	webName := fs.String("web-name", "", "name of the web environment (default: simwiki for a SimWiki, else the --index folder's name)")
 	asJSON := fs.Bool("json", false, "print a JSON line with the address once listening")
 	taubenchData := fs.String("taubench", "", "tau-bench's airline folder (tasks_test.json, policy.md, users/flights/reservations.json): also serve it as taubench_airline, its 50 test tasks with a simulated user")
 	userURL := fs.String("user-url", "", "with --taubench: chat-completions API root of the model playing the user (default: a scripted user; the key is read from $OPENAI_API_KEY)")
@@ -113,11 +114,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "simgym: recording finished episodes to %s (run %s)\n", *record, m.RunID())
 	}
 	gopt.Extra = map[string]http.Handler{}
+	webIndex := ""
 	if !*noWeb {
-		ww, x, err := webWorld(ctx, *indexDir, *webTasks, *simwikiArticles, stderr)
+		ww, x, idx, err := webWorldNamed(ctx, *indexDir, *webTasks, *simwikiArticles, *webName, stderr)
 		if err != nil {
 			return err
 		}
+		webIndex = idx
 		defer x.Close()
 		if err := m.AddWorld(ww); err != nil {
 			return err
@@ -184,11 +187,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *addr == "":
 		fmt.Fprintln(stderr, "simgym: no --token, so listening on loopback only (pass --token and --addr :8080 to serve other machines)")
 	}
+	ix := newServeIndex(ln.Addr(), m, webIndex, *token != "")
+	g.Handle("GET /{$}", ix)
 	srv := newHTTPServer(g)
 	if *asJSON {
 		fmt.Fprintf(stdout, `{"addr":%q,"environments":%d,"tasks":%d}`+"\n", ln.Addr().String(), len(m.Worlds()), total)
 	}
-	fmt.Fprintf(stderr, "simgym: serving %d environments (%d tasks) on ws://%s/v1/gym, MCP on http://%s/mcp/{env}\n", len(m.Worlds()), total, ln.Addr(), ln.Addr())
+	ix.writeText(stderr)
 	go sweep(ctx, m, *idle)
 	go returnMemory(ctx, 30*time.Second)
 	errc := make(chan error, 1)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	"github.com/simgym/simgym/corpus/index"
 	"github.com/simgym/simgym/corpus/simwiki"
@@ -61,7 +62,15 @@ func corpusSimWiki(ctx context.Context, args []string, stdout, stderr io.Writer)
 // (with its questions from tasksFile), or, with neither, the default
 // SimWiki, generated once into the user cache.
 func webWorld(ctx context.Context, dir, tasksFile string, articles int, stderr io.Writer) (*env.WebWorld, *index.Index, error) {
-	name := "web"
+	w, x, _, err := webWorldNamed(ctx, dir, tasksFile, articles, "", stderr)
+	return w, x, err
+}
+
+// webWorldNamed is webWorld with the environment's name (default:
+// simwiki for a SimWiki, else the index folder's name), and it returns
+// the index folder in use.
+func webWorldNamed(ctx context.Context, dir, tasksFile string, articles int, envName string, stderr io.Writer) (*env.WebWorld, *index.Index, string, error) {
+	name := webEnvName(dir)
 	if dir == "" {
 		cache, err := os.UserCacheDir()
 		if err != nil {
@@ -71,8 +80,17 @@ func webWorld(ctx context.Context, dir, tasksFile string, articles int, stderr i
 		if _, err := os.Stat(filepath.Join(dir, simwiki.ManifestFile)); err != nil {
 			fmt.Fprintf(stderr, "simgym: generating the default SimWiki (%d articles) into %s\n", articles, dir)
 			os.RemoveAll(dir)
-			if _, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: articles, Seed: 1}); err != nil {
-				return nil, nil, err
+			bar := newProgress(stderr, -1, "generating the default SimWiki")
+			_, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: articles, Seed: 1, Progress: func(p simwiki.Progress) {
+				if bar != nil && p.Total > 0 {
+					bar.Describe("default SimWiki: " + p.Stage)
+					bar.ChangeMax(p.Total)
+					_ = bar.Set(p.Done)
+				}
+			}})
+			finishProgress(bar)
+			if err != nil {
+				return nil, nil, "", err
 			}
 		}
 		name = "simwiki"
@@ -92,26 +110,49 @@ func webWorld(ctx context.Context, dir, tasksFile string, articles int, stderr i
 	}
 	x, err := index.Open(idxDir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	var ts []webqa.Task
 	if tasksFile != "" {
 		f, err := os.Open(tasksFile)
 		if err != nil {
 			x.Close()
-			return nil, nil, fmt.Errorf("web tasks: %w", err)
+			return nil, nil, "", fmt.Errorf("web tasks: %w", err)
 		}
 		ts, err = webqa.ReadJSONL(f)
 		f.Close()
 		if err != nil {
 			x.Close()
-			return nil, nil, fmt.Errorf("web tasks %s: %w", tasksFile, err)
+			return nil, nil, "", fmt.Errorf("web tasks %s: %w", tasksFile, err)
 		}
+	}
+	if envName != "" {
+		name = envName
 	}
 	w, err := env.NewWebWorld(name, "research questions answered by searching and reading an offline encyclopedia", x, env.QATasks(ts), web.Options{})
 	if err != nil {
 		x.Close()
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return w, x, nil
+	return w, x, idxDir, nil
+}
+
+// webEnvName names a web environment by what it serves: the index
+// folder's name ("enwiki-index" for --index /data/enwiki-index), or
+// "web" when that gives no usable name.
+func webEnvName(dir string) string {
+	base := strings.ToLower(filepath.Base(filepath.Clean(dir)))
+	var b strings.Builder
+	for _, r := range base {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_', r == '-':
+			b.WriteRune(r)
+		case r == '.' || r == ' ':
+			b.WriteRune('_')
+		}
+	}
+	if n := strings.Trim(b.String(), "_-"); n != "" && dir != "" {
+		return n
+	}
+	return "web"
 }

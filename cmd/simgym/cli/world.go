@@ -26,7 +26,7 @@ const simgymModule = "github.com/simgym/simgym"
 // runGenerate implements `simgym generate --domains FILE --out DIR`.
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	domainsPath := fs.String("domains", "", "domains.json written by `simgym domains`")
+	domainsPath := fs.String("domains", "", "domains.json `FILE` written by simgym domains")
 	out := fs.String("out", "", "folder to write the world's Go module into")
 	module := fs.String("module", "", "module path of the world (default simgym.local/world/<folder name>)")
 	rows := fs.Int("rows", 20, "seeded rows per table")
@@ -62,7 +62,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if mod == "" {
 		mod = "simgym.local/world/" + strings.ToLower(tools.Identifier(filepath.Base(absOut)))
 	}
+	spin := newSpinner(stderr, fmt.Sprintf("generating %d domains (%d tools): schema, tool code, seed", len(df.Domains), len(df.Tools)))
 	resp, err := codegen.Generate(ctx, codegen.FromDomainFile(df, mod+"/world", filepath.Base(*domainsPath), *rows))
+	finishProgress(spin)
 	if err != nil {
 		return err
 	}
@@ -213,10 +215,29 @@ func buildWorld(ctx context.Context, dir string, stderr io.Writer) (string, erro
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	// On a terminal (or with --progress) a spinner shows the package go
+	// build is at (go build -v names each as it compiles it); the first
+	// build of a world compiles its domains and takes minutes.
+	spin := newSpinner(stderr, "building world "+dir+" (cached after the first build)")
+	if spin == nil {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+		cmd.Dir = dir
+		cmd.Stdout, cmd.Stderr = stderr, stderr
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("build world %s: %w", dir, err)
+		}
+		return bin, nil
+	}
+	pw := &phaseWriter{prefix: "building world " + dir + ": ", bar: spin}
+	cmd := exec.CommandContext(ctx, "go", "build", "-v", "-o", bin, ".")
 	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = stderr, stderr
-	if err := cmd.Run(); err != nil {
+	cmd.Stdout, cmd.Stderr = pw, pw
+	err = cmd.Run()
+	finishProgress(spin)
+	if err != nil {
+		if t := pw.tail(); t != "" {
+			fmt.Fprintln(stderr, t)
+		}
 		return "", fmt.Errorf("build world %s: %w", dir, err)
 	}
 	return bin, nil
