@@ -53,7 +53,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"invalid_rejected": rep.InvalidRejected, "invalid_accepted": rep.InvalidAccepted,
 		"lifecycle_rules": rep.LifecycleRules, "refused_by_rule": rep.RefusedByRule,
 		"values_by_type": rep.ValuesByType,
-		"healthy": healthy, "verdict": verdict,
+		"healthy":        healthy, "verdict": verdict,
 	}
 	if err := writeSummary(stdout, *asJSON, []string{"domains", "tools", "calls", "ok", "tool_errors", "tool_errors_expected", "tool_errors_on_valid_calls", "internal_errors", "panics", "invalid_rejected", "invalid_accepted", "lifecycle_rules", "refused_by_rule", "values_by_type", "healthy", "verdict"}, summary); err != nil {
 		return err
