@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/simgym/simgym/domains/taubench/suite"
 	"github.com/simgym/simgym/env"
+	tbsuite "github.com/simgym/simgym/eval/taubench"
 )
 
 // taubenchRewardQuote is tau-bench's own cost of scoring one airline
@@ -38,26 +38,26 @@ func benchTaubench(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	s, err := suite.Load(dir)
+	s, err := tbsuite.Load(dir)
 	if err != nil {
 		return err
 	}
 	m := env.NewManager(nil, env.Limits{})
-	if err := m.AddWorld(suite.NewWorld(s, suite.ScriptedUser{})); err != nil {
+	if err := m.AddWorld(tbsuite.NewWorld(s, tbsuite.ScriptedUser{})); err != nil {
 		return err
 	}
 	owner := m.NewOwner()
 	// play runs one episode and returns its phases' durations.
-	play := func(t *suite.Task) (reset, steps, reward time.Duration, calls int, err error) {
+	play := func(t *tbsuite.Task) (reset, steps, reward time.Duration, calls int, err error) {
 		t0 := time.Now()
-		ep, err := m.Reset(ctx, owner, suite.EnvName, t.ID(), nil)
+		ep, err := m.Reset(ctx, owner, tbsuite.EnvName, t.ID(), nil)
 		if err != nil {
 			return 0, 0, 0, 0, err
 		}
 		defer func() { _ = m.Close(owner, ep.ID) }()
 		t1 := time.Now()
 		for _, a := range t.Actions {
-			if a.Name == suite.TransferTool {
+			if a.Name == tbsuite.TransferTool {
 				continue // it would end the episode; the reward is timed below
 			}
 			if _, err := m.Step(ctx, owner, ep.ID, env.Action{Tool: a.Name, Arguments: a.Kwargs}); err != nil {

@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/simgym/simgym/domains"
-	"github.com/simgym/simgym/domains/taubench/suite"
+	tbsuite "github.com/simgym/simgym/eval/taubench"
 )
 
 // runCheck implements `simgym check [--world DIR]`.
@@ -72,7 +72,7 @@ func selectDomains(name string) ([]*domains.Domain, error) {
 	}
 	if name == "" {
 		// tau-bench's domains need its data: serve --taubench serves them.
-		return slices.DeleteFunc(all, suite.Hidden), nil
+		return slices.DeleteFunc(all, tbsuite.Hidden), nil
 	}
 	if d := domains.Lookup(name); d != nil {
 		return []*domains.Domain{d}, nil

@@ -13,27 +13,27 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/simgym/simgym/domains/taubench/suite"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
 	"github.com/simgym/simgym/eval/policy"
+	tbsuite "github.com/simgym/simgym/eval/taubench"
 )
 
 // taubenchWorld loads tau-bench's airline folder and serves it with a
 // scripted user, or with the model at userURL playing the user.
-func taubenchWorld(dir, userURL, userModel string) (*suite.World, *suite.Suite, error) {
-	s, err := suite.Load(dir)
+func taubenchWorld(dir, userURL, userModel string) (*tbsuite.World, *tbsuite.Suite, error) {
+	s, err := tbsuite.Load(dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	var u suite.User = suite.ScriptedUser{}
+	var u tbsuite.User = tbsuite.ScriptedUser{}
 	switch {
 	case userURL != "" && userModel == "":
 		return nil, nil, fmt.Errorf("%w: --user-url needs --user-model", errUsage)
 	case userURL != "":
-		u = &suite.LLMUser{User: policy.TaubenchUser{Endpoint: &policy.Endpoint{BaseURL: userURL, Model: userModel, APIKey: os.Getenv("OPENAI_API_KEY")}}}
+		u = &tbsuite.LLMUser{User: policy.TaubenchUser{Endpoint: &policy.Endpoint{BaseURL: userURL, Model: userModel, APIKey: os.Getenv("OPENAI_API_KEY")}}}
 	}
-	return suite.NewWorld(s, u), s, nil
+	return tbsuite.NewWorld(s, u), s, nil
 }
 
 // taubenchDir is --taubench, or $SIMGYM_DATA/taubench/airline.
@@ -87,7 +87,7 @@ func evalTaubench(ctx context.Context, f evalFlags, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	s, err := suite.Load(dir)
+	s, err := tbsuite.Load(dir)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func evalTaubench(ctx context.Context, f evalFlags, stdout, stderr io.Writer) er
 	var pol policy.Policy
 	switch f.policy {
 	case "oracle":
-		pol = &suite.Oracle{Suite: s}
+		pol = &tbsuite.Oracle{Suite: s}
 	case "openai":
 		e, err := endpoint()
 		if err != nil {
@@ -121,11 +121,11 @@ func evalTaubench(ctx context.Context, f evalFlags, stdout, stderr io.Writer) er
 	}
 	maxSteps := f.maxSteps
 	if maxSteps == env.DefaultLimits.MaxSteps {
-		maxSteps = suite.DefaultMaxSteps // tau-bench's bound unless --max-steps says otherwise
+		maxSteps = tbsuite.DefaultMaxSteps // tau-bench's bound unless --max-steps says otherwise
 	}
 	url := f.server
 	if url == "" {
-		var u suite.User = suite.ScriptedUser{}
+		var u tbsuite.User = tbsuite.ScriptedUser{}
 		switch f.user {
 		case "scripted":
 		case "llm":
@@ -139,13 +139,13 @@ func evalTaubench(ctx context.Context, f evalFlags, stdout, stderr io.Writer) er
 			if err != nil {
 				return err
 			}
-			u = &suite.LLMUser{User: policy.TaubenchUser{Endpoint: e}}
+			u = &tbsuite.LLMUser{User: policy.TaubenchUser{Endpoint: e}}
 		default:
 			return fmt.Errorf("%w: unknown --user %q (want scripted or llm)", errUsage, f.user)
 		}
 		// The gym's own limit sits above the agent's, so the agent's
 		// bound decides, as in tau-bench.
-		u2, stop, err := serveWorldLoopback(suite.NewWorld(s, u), maxSteps+1)
+		u2, stop, err := serveWorldLoopback(tbsuite.NewWorld(s, u), maxSteps+1)
 		if err != nil {
 			return err
 		}
@@ -157,8 +157,8 @@ func evalTaubench(ctx context.Context, f evalFlags, stdout, stderr io.Writer) er
 	}
 	bar := newProgress(stderr, len(s.Tasks)*f.trials, "taubench-airline "+pol.Name())
 	done, success := 0, 0
-	results, runErr := suite.Evaluate(ctx, suite.EvalOptions{URL: url, Token: f.token, Policy: pol, Suite: s, Trials: f.trials, Concurrency: f.concurrency, MaxSteps: maxSteps,
-		OnResult: func(r suite.RunResult) {
+	results, runErr := tbsuite.Evaluate(ctx, tbsuite.EvalOptions{URL: url, Token: f.token, Policy: pol, Suite: s, Trials: f.trials, Concurrency: f.concurrency, MaxSteps: maxSteps,
+		OnResult: func(r tbsuite.RunResult) {
 			done++
 			if r.Reward == 1 {
 				success++
@@ -175,16 +175,16 @@ func evalTaubench(ctx context.Context, f evalFlags, stdout, stderr io.Writer) er
 		return runErr
 	}
 	path := filepath.Join(f.out, "results.json")
-	if err := suite.WriteResults(path, results); err != nil {
+	if err := tbsuite.WriteResults(path, results); err != nil {
 		return err
 	}
-	passK := suite.PassHatK(results)
+	passK := tbsuite.PassHatK(results)
 	ks := make([]int, 0, len(passK))
 	for k := range passK {
 		ks = append(ks, k)
 	}
 	sort.Ints(ks)
-	summary := map[string]any{"suite": f.suite, "policy": pol.Name(), "episodes": len(results), "average_reward": round3(suite.AverageReward(results)), "results": path}
+	summary := map[string]any{"suite": f.suite, "policy": pol.Name(), "episodes": len(results), "average_reward": round3(tbsuite.AverageReward(results)), "results": path}
 	keys := []string{"suite", "policy", "episodes", "average_reward"}
 	for _, k := range ks {
 		key := "pass^" + strconv.Itoa(k)

@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgym/simgym/domains/taubench/suite"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	tbsuite "github.com/simgym/simgym/eval/taubench"
 	"github.com/simgym/simgym/internal/testenv"
 )
 
@@ -102,7 +102,7 @@ func TestServeTaubench(t *testing.T) {
 	c, err := client.Dial(ctx, "ws://"+addr.Addr+"/v1/gym", client.Options{})
 	require.NoError(t, err)
 	defer c.Close()
-	rr, err := c.Reset(ctx, suite.EnvName, "test-3", nil)
+	rr, err := c.Reset(ctx, tbsuite.EnvName, "test-3", nil)
 	require.NoError(t, err)
 	var obs env.Observation
 	require.NoError(t, json.Unmarshal(rr.Observation, &obs))
@@ -115,8 +115,8 @@ func TestServeTaubench(t *testing.T) {
 		names = append(names, tl.Function.Name)
 	}
 	assert.Len(t, names, 15)
-	assert.Contains(t, names, suite.RespondTool)
-	sr, err := c.Step(ctx, rr.Episode, client.Call(suite.RespondTool, map[string]string{"content": "How can I help?"}))
+	assert.Contains(t, names, tbsuite.RespondTool)
+	sr, err := c.Step(ctx, rr.Episode, client.Call(tbsuite.RespondTool, map[string]string{"content": "How can I help?"}))
 	require.NoError(t, err)
 	var reply string
 	require.NoError(t, json.Unmarshal(sr.Observation, &reply))

@@ -22,7 +22,7 @@
 //
 // The data stays outside the repository: Load reads tau-bench's airline
 // folder (tasks_test.json, policy.md and the database files) at run time.
-package suite
+package taubench
 
 import (
 	"bytes"
