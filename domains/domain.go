@@ -167,28 +167,6 @@ func (d *Domain) Table(name string) *schema.Table {
 	return d.Model.Table(name)
 }
 
-// OpenAITool is a tool in OpenAI's function-calling format.
-type OpenAITool struct {
-	Type     string         `json:"type"`
-	Function OpenAIFunction `json:"function"`
-}
-
-// OpenAIFunction is the function part of an OpenAITool.
-type OpenAIFunction struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	Parameters  json.RawMessage `json:"parameters"`
-}
-
-// OpenAITools lists the domain's tools in OpenAI tool format.
-func (d *Domain) OpenAITools() []OpenAITool {
-	out := make([]OpenAITool, len(d.Tools))
-	for i, t := range d.Tools {
-		out[i] = OpenAITool{Type: "function", Function: OpenAIFunction{Name: t.Name, Description: t.Description, Parameters: t.Parameters}}
-	}
-	return out
-}
-
 // ToolError is a failure the agent can read and act on: bad arguments, a
 // missing record, a broken business rule. Anything else a tool returns is
 // an internal error.

@@ -38,12 +38,6 @@ func TestDefaultWorldRegistered(t *testing.T) {
 			assert.Equal(t, "object", s["type"])
 			assert.Equal(t, false, s["additionalProperties"], "%s.%s refuses undeclared arguments", d.Name, tl.Name)
 		}
-		oa := d.OpenAITools()
-		require.Len(t, oa, len(d.Tools))
-		for j, o := range oa {
-			assert.Equal(t, "function", o.Type)
-			assert.Equal(t, d.Tools[j].Name, o.Function.Name)
-		}
 		tools += len(d.Tools)
 	}
 	assert.Nil(t, domains.Lookup("no_such_domain"))

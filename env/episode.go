@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/simgym/simgym/domains"
-	"github.com/simgym/simgym/domains/task"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // Errors named for what went wrong, so callers and the protocol layer can
@@ -29,51 +29,20 @@ var (
 	ErrLimit          = errors.New("limit reached")
 )
 
-// Action is what an agent does in a step: a tool call, or its final
-// answer to the user.
-type Action struct {
-	Tool      string          `json:"tool,omitempty"`
-	Arguments json.RawMessage `json:"arguments,omitempty"`
-	Answer    *string         `json:"answer,omitempty"`
-}
-
 // Turn is one step of an episode's history.
 type Turn struct {
-	Action      Action          `json:"action"`
+	Action      protocol.Action `json:"action"`
 	Observation json.RawMessage `json:"observation"`
 	Error       bool            `json:"error,omitempty"`
 }
 
-// Observation is what reset shows the agent.
-type Observation struct {
-	Instruction string               `json:"instruction"`
-	Tools       []domains.OpenAITool `json:"tools"`
-	// System is a conversational world's system prompt (tau-bench's
-	// policy), empty elsewhere.
-	System string `json:"system,omitempty"`
-}
-
 // StepResult is what a step returns.
 type StepResult struct {
-	Observation json.RawMessage `json:"observation"`
-	Reward      float64         `json:"reward"`
-	Done        bool            `json:"done"`
-	Truncated   bool            `json:"truncated"`
-	Info        StepInfo        `json:"info"`
-}
-
-// StepInfo carries the step's process signal and, when the episode
-// ends, why it earned its reward.
-type StepInfo struct {
-	Step      int          `json:"step"`
-	ToolError bool         `json:"tool_error,omitempty"`
-	Signal    *task.Step   `json:"signal,omitempty"`
-	Result    *task.Result `json:"result,omitempty"`
-	// Score is a non-domain world's account of the reward.
-	Score any `json:"score,omitempty"`
-	// Reason says why the episode ended: answer, step_limit, or a
-	// conversational run's reason (user_stop, transfer).
-	Reason string `json:"reason,omitempty"`
+	Observation json.RawMessage   `json:"observation"`
+	Reward      float64           `json:"reward"`
+	Done        bool              `json:"done"`
+	Truncated   bool              `json:"truncated"`
+	Info        protocol.StepInfo `json:"info"`
 }
 
 // Episode is one agent's run of a task.
@@ -130,8 +99,8 @@ func (e *Episode) Done() bool {
 }
 
 // Observation returns what the agent sees at reset.
-func (e *Episode) Observation() Observation {
-	return Observation{Instruction: e.instr, Tools: e.info.Tools, System: e.system}
+func (e *Episode) Observation() protocol.Observation {
+	return protocol.Observation{Instruction: e.instr, Tools: e.info.Tools, System: e.system}
 }
 
 // finish ends the episode with an answer; e.mu is held.
@@ -146,7 +115,7 @@ func (e *Episode) finish(ctx context.Context, answer string) (Outcome, error) {
 
 // step runs one action. maxSteps bounds tool calls; reaching it ends the
 // episode (truncated) with its reward computed as is.
-func (e *Episode) step(ctx context.Context, a Action, maxSteps int) (StepResult, error) {
+func (e *Episode) step(ctx context.Context, a protocol.Action, maxSteps int) (StepResult, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.done {
@@ -162,13 +131,13 @@ func (e *Episode) step(ctx context.Context, a Action, maxSteps int) (StepResult,
 		obs, _ := json.Marshal(map[string]string{"status": "episode finished"})
 		e.turns = append(e.turns, Turn{Action: a, Observation: obs})
 		return StepResult{Observation: obs, Reward: out.Reward, Done: true,
-			Info: StepInfo{Step: len(e.turns), Result: out.Result, Score: out.Score, Reason: "answer"}}, nil
+			Info: protocol.StepInfo{Step: len(e.turns), Result: out.Result, Score: out.Score, Reason: "answer"}}, nil
 	case a.Tool == "":
 		return StepResult{}, fmt.Errorf("%w: an action needs a tool or an answer", ErrBadAction)
 	}
 	out, sig, err := e.run.Call(ctx, e.calls, a.Tool, a.Arguments)
 	e.calls++
-	info := StepInfo{Step: len(e.turns) + 1, Signal: sig}
+	info := protocol.StepInfo{Step: len(e.turns) + 1, Signal: sig}
 	switch {
 	case err == nil:
 	case domains.IsToolError(err):

@@ -14,6 +14,7 @@ import (
 
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/domains/task"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // Environment is one domain served to agents, with its tasks.
@@ -271,7 +272,7 @@ func (m *Manager) get(owner uint64, id string) (*Episode, error) {
 
 // Step runs an action in an episode. When the action ends the episode,
 // Step returns only after OnFinish has returned.
-func (m *Manager) Step(ctx context.Context, owner uint64, id string, a Action) (StepResult, error) {
+func (m *Manager) Step(ctx context.Context, owner uint64, id string, a protocol.Action) (StepResult, error) {
 	e, err := m.get(owner, id)
 	if err != nil {
 		return StepResult{}, err

@@ -20,6 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/simgym/simgym/domains/task"
+
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // stubWorld is a world whose episodes answer every call with "ok" and
@@ -101,7 +103,7 @@ func hasEpisode(t *testing.T, db *sql.DB, id string) (string, bool) {
 func testRecord(id, envName string) Record {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
 	return Record{Episode: id, Env: envName, Task: "t1", Instruction: "say yes",
-		Turns:  []Turn{{Action: Action{Tool: "list"}, Observation: json.RawMessage(`"ok"`)}},
+		Turns:  []Turn{{Action: protocol.Action{Tool: "list"}, Observation: json.RawMessage(`"ok"`)}},
 		Reward: 0.5, Info: json.RawMessage(`{"k":1}`), Started: t0, Finished: t0.Add(time.Second)}
 }
 
@@ -328,11 +330,11 @@ func TestManagerRecordsBeforeStepReturns(t *testing.T) {
 	owner := m.NewOwner()
 	cases := []struct {
 		name    string
-		actions []Action
+		actions []protocol.Action
 		reward  float64
 	}{
-		{"answer", []Action{{Tool: "list"}, {Answer: new("yes")}}, 1},
-		{"step limit", []Action{{Tool: "list"}, {Tool: "list"}}, 0},
+		{"answer", []protocol.Action{{Tool: "list"}, {Answer: new("yes")}}, 1},
+		{"step limit", []protocol.Action{{Tool: "list"}, {Tool: "list"}}, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

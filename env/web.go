@@ -12,6 +12,7 @@ import (
 	"github.com/simgym/simgym/corpus/webqa"
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/domains/task"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // WebTask is a web-research task: a question, and how an answer scores.
@@ -32,7 +33,7 @@ type WebWorld struct {
 	opt   web.Options
 	tasks []WebTask
 	byID  map[string]WebTask
-	tools []domains.OpenAITool
+	tools []protocol.Tool
 }
 
 // NewWebWorld serves an index and its questions as the environment name.
@@ -46,7 +47,7 @@ func NewWebWorld(name, description string, s web.Searcher, tasks []WebTask, opt 
 		if err != nil {
 			return nil, fmt.Errorf("web world %s: tool %s: %w", name, t.Name, err)
 		}
-		w.tools = append(w.tools, domains.OpenAITool{Type: "function", Function: domains.OpenAIFunction{Name: t.Name, Description: t.Description, Parameters: params}})
+		w.tools = append(w.tools, protocol.Tool{Type: "function", Function: protocol.Function{Name: t.Name, Description: t.Description, Parameters: params}})
 	}
 	return w, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/domains/task"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // World is what an environment's episodes act in: a domain's database
@@ -23,7 +24,7 @@ type World interface {
 type WorldInfo struct {
 	Name        string
 	Description string
-	Tools       []domains.OpenAITool
+	Tools       []protocol.Tool
 	TaskIDs     []string
 }
 
@@ -57,7 +58,7 @@ type Run interface {
 // it returns: it is made once and shared.
 func (e *Environment) Info() WorldInfo {
 	e.infoOnce.Do(func() {
-		e.info = WorldInfo{Name: e.Name, Description: e.Domain.Description, Tools: e.Domain.OpenAITools(), TaskIDs: e.TaskIDs()}
+		e.info = WorldInfo{Name: e.Name, Description: e.Domain.Description, Tools: protocol.ToolsOf(e.Domain), TaskIDs: e.TaskIDs()}
 	})
 	return e.info
 }

@@ -1,5 +1,8 @@
 // Package client is the Go client of simgym's gym: connect over
 // websocket, then reset, step, fork and close episodes, with contexts.
+// Requests and replies are env/protocol's types (protocol.Call and
+// protocol.Answer make actions; Reply.ResetObservation and
+// Reply.StepInfo decode what the server shows).
 // Requests may be issued from many goroutines at once; they are
 // pipelined on one connection and matched to replies by id.
 package client
@@ -16,54 +19,9 @@ import (
 	"sync/atomic"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/simgym/simgym/env/protocol"
 )
-
-// Action is a tool call or a final answer.
-type Action struct {
-	Tool      string          `json:"tool,omitempty"`
-	Arguments json.RawMessage `json:"arguments,omitempty"`
-	Answer    *string         `json:"answer,omitempty"`
-}
-
-// Call makes a tool-call action.
-func Call(tool string, args any) Action {
-	raw, _ := json.Marshal(args)
-	return Action{Tool: tool, Arguments: raw}
-}
-
-// Answer makes a final-answer action.
-func Answer(text string) Action { return Action{Answer: &text} }
-
-// Reply is the server's answer to one request.
-type Reply struct {
-	ID           json.RawMessage `json:"id"`
-	Error        *Error          `json:"error,omitempty"`
-	Episode      string          `json:"episode,omitempty"`
-	Observation  json.RawMessage `json:"observation,omitempty"`
-	Reward       float64         `json:"reward,omitempty"`
-	Done         bool            `json:"done,omitempty"`
-	Truncated    bool            `json:"truncated,omitempty"`
-	Info         json.RawMessage `json:"info,omitempty"`
-	Version      string          `json:"version,omitempty"`
-	Environments []Environment   `json:"environments,omitempty"`
-}
-
-// Environment is one environment listed by Hello.
-type Environment struct {
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	Tasks       int             `json:"tasks"`
-	TaskIDs     []string        `json:"task_ids"`
-	Tools       json.RawMessage `json:"tools"`
-}
-
-// Error is an error reply.
-type Error struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // ErrClosed is returned for requests on a closed client.
 var ErrClosed = errors.New("simgym client closed")
@@ -158,28 +116,16 @@ func replyID(data []byte) (string, bool) {
 	return `"` + string(id) + `"`, true
 }
 
-// Request is one request of the protocol; Do sets its ID.
-type Request struct {
-	ID      string  `json:"id"`
-	Op      string  `json:"op"`
-	Env     string  `json:"env,omitempty"`
-	Task    string  `json:"task,omitempty"`
-	Seed    *int64  `json:"seed,omitempty"`
-	Episode string  `json:"episode,omitempty"`
-	Action  *Action `json:"action,omitempty"`
-}
-
 // Do sends one request (its ID is set here) and waits for the reply.
-// An error reply comes back as *Error.
-func (c *Client) Do(ctx context.Context, req Request) (*Reply, error) {
-	id := strconv.FormatUint(c.seq.Add(1), 10)
-	req.ID = id
+// An error reply comes back as *protocol.Error.
+func (c *Client) Do(ctx context.Context, req protocol.Request) (*protocol.Reply, error) {
+	key := strconv.Quote(strconv.FormatUint(c.seq.Add(1), 10))
+	req.ID = json.RawMessage(key)
 	data, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
 	ch := make(chan []byte, 1)
-	key := strconv.Quote(id)
 	c.mu.Lock()
 	if c.err != nil {
 		c.mu.Unlock()
@@ -201,7 +147,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Reply, error) {
 		if !ok {
 			return nil, ErrClosed
 		}
-		r := &Reply{}
+		r := &protocol.Reply{}
 		if err := json.Unmarshal(data, r); err != nil {
 			return nil, fmt.Errorf("%s: bad reply: %w", req.Op, err)
 		}
@@ -218,29 +164,29 @@ func (c *Client) Do(ctx context.Context, req Request) (*Reply, error) {
 }
 
 // Hello lists the environments and their tools.
-func (c *Client) Hello(ctx context.Context) (*Reply, error) {
-	return c.Do(ctx, Request{Op: "hello"})
+func (c *Client) Hello(ctx context.Context) (*protocol.Reply, error) {
+	return c.Do(ctx, protocol.Request{Op: "hello"})
 }
 
 // Reset starts an episode of env: on a task by id, or else on the task
 // a seed selects.
-func (c *Client) Reset(ctx context.Context, env, task string, seed *int64) (*Reply, error) {
-	return c.Do(ctx, Request{Op: "reset", Env: env, Task: task, Seed: seed})
+func (c *Client) Reset(ctx context.Context, env, task string, seed *int64) (*protocol.Reply, error) {
+	return c.Do(ctx, protocol.Request{Op: "reset", Env: env, Task: task, Seed: seed})
 }
 
 // Step takes an action in an episode.
-func (c *Client) Step(ctx context.Context, episode string, a Action) (*Reply, error) {
-	return c.Do(ctx, Request{Op: "step", Episode: episode, Action: &a})
+func (c *Client) Step(ctx context.Context, episode string, a protocol.Action) (*protocol.Reply, error) {
+	return c.Do(ctx, protocol.Request{Op: "step", Episode: episode, Action: &a})
 }
 
 // Fork copies an episode (state and history) into a new one.
-func (c *Client) Fork(ctx context.Context, episode string) (*Reply, error) {
-	return c.Do(ctx, Request{Op: "fork", Episode: episode})
+func (c *Client) Fork(ctx context.Context, episode string) (*protocol.Reply, error) {
+	return c.Do(ctx, protocol.Request{Op: "fork", Episode: episode})
 }
 
 // CloseEpisode ends an episode and frees its state.
 func (c *Client) CloseEpisode(ctx context.Context, episode string) error {
-	_, err := c.Do(ctx, Request{Op: "close", Episode: episode})
+	_, err := c.Do(ctx, protocol.Request{Op: "close", Episode: episode})
 	return err
 }
 

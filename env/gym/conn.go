@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // Defaults of the connection limits.
@@ -169,12 +171,12 @@ func (c *conn) send(id json.RawMessage, msg message) {
 		over = fmt.Sprintf("the server holds %d bytes of unread replies, over its budget of %d bytes; this connection has %d unread", c.srv.queued.Load(), c.srv.opt.ServerBudget, c.queued)
 	}
 	if over != "" {
-		c.srv.met.errors.WithLabelValues(CodeOverBudget).Inc()
+		c.srv.met.errors.WithLabelValues(protocol.CodeOverBudget).Inc()
 		c.srv.met.disconnects.WithLabelValues("over_budget").Inc()
 		if c.refused != nil {
 			msg = message{head: c.refused(RefusedOverBudget, over)}
 		} else {
-			msg = message{head: encode(Reply{ID: id, Error: &ErrorBody{Code: CodeOverBudget, Message: over}})}
+			msg = message{head: encode(protocol.Reply{ID: id, Error: &protocol.Error{Code: protocol.CodeOverBudget, Message: over}})}
 		}
 		n = msg.size()
 		c.closing = true

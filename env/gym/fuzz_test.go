@@ -3,6 +3,8 @@ package gym
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // FuzzDecode feeds arbitrary messages to the request decoder: it never
@@ -28,7 +30,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatal("Decode returned no request")
 		}
 		if err != nil {
-			if codeOf(err) == CodeInternal {
+			if codeOf(err) == protocol.CodeInternal {
 				t.Fatalf("error without a protocol code: %v", err)
 			}
 			if req.ID != nil && !json.Valid(req.ID) {

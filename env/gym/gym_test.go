@@ -22,6 +22,7 @@ import (
 	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
 	"github.com/simgym/simgym/env/openenv"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // world serves the default world with a few tasks per domain, with
@@ -61,22 +62,22 @@ func TestOracleReplayOverTheWire(t *testing.T) {
 		for _, tk := range e.Tasks {
 			r, err := c.Reset(ctx, e.Name, tk.ID, nil)
 			require.NoError(t, err)
-			var obs env.Observation
+			var obs protocol.Observation
 			require.NoError(t, json.Unmarshal(r.Observation, &obs))
 			assert.Equal(t, tk.Instruction, obs.Instruction)
 			assert.NotEmpty(t, obs.Tools)
 			var observations []json.RawMessage
 			for i, a := range tk.Actions {
-				sr, err := c.Step(ctx, r.Episode, client.Action{Tool: a.Tool, Arguments: a.Arguments})
+				sr, err := c.Step(ctx, r.Episode, protocol.Action{Tool: a.Tool, Arguments: a.Arguments})
 				require.NoError(t, err)
 				assert.False(t, sr.Done)
-				var info env.StepInfo
+				var info protocol.StepInfo
 				require.NoError(t, json.Unmarshal(sr.Info, &info))
 				require.NotNil(t, info.Signal)
 				assert.True(t, info.Signal.Exact, "step %d of %s matches the ground truth", i, tk.ID)
 				observations = append(observations, sr.Observation)
 			}
-			fin, err := c.Step(ctx, r.Episode, client.Answer(task.Answer(tk, observations)))
+			fin, err := c.Step(ctx, r.Episode, protocol.Answer(task.Answer(tk, observations)))
 			require.NoError(t, err)
 			assert.True(t, fin.Done)
 			assert.Equal(t, 1.0, fin.Reward, "task %s: %s", tk.ID, fin.Info)
@@ -101,14 +102,14 @@ func TestIsolationAndFork(t *testing.T) {
 	b, err := c.Reset(ctx, d.Name, "", &seed)
 	require.NoError(t, err)
 	get := func(ep string) string {
-		r, err := c.Step(ctx, ep, client.Call("get_patient", map[string]any{"patient_id": "patient_0001"}))
+		r, err := c.Step(ctx, ep, protocol.Call("get_patient", map[string]any{"patient_id": "patient_0001"}))
 		require.NoError(t, err)
 		var row map[string]any
 		require.NoError(t, json.Unmarshal(r.Observation, &row))
 		return row["phone"].(string)
 	}
 	set := func(ep, phone string) {
-		_, err := c.Step(ctx, ep, client.Call("update_patient", map[string]any{"patient_id": "patient_0001", "phone": phone}))
+		_, err := c.Step(ctx, ep, protocol.Call("update_patient", map[string]any{"patient_id": "patient_0001", "phone": phone}))
 		require.NoError(t, err)
 	}
 	orig := get(a.Episode)
@@ -168,15 +169,15 @@ func TestBadInputs(t *testing.T) {
 	require.Equal(t, "", code(ok), "%v", ok)
 	ep := ok["episode"].(string)
 	cases := []struct{ msg, code string }{
-		{`not json`, gym.CodeInvalidJSON},
-		{`{"id":2,"op":"dance"}`, gym.CodeUnknownOp},
-		{`{"id":3,"op":"reset","env":"nope"}`, gym.CodeUnknownEnv},
-		{`{"id":4,"op":"reset","env":"` + d.Name + `","task":"nope"}`, gym.CodeUnknownTask},
-		{`{"id":5,"op":"step","episode":"ep-999","action":{"tool":"get_patient","arguments":{}}}`, gym.CodeUnknownEpisode},
-		{`{"id":6,"op":"step","episode":"` + ep + `"}`, gym.CodeInvalidRequest},
-		{`{"id":7,"op":"reset","env":"x","bogus":1}`, gym.CodeInvalidRequest},
-		{`{"op":"hello"}`, gym.CodeInvalidRequest},
-		{`{"id":8,"op":"step","episode":"` + ep + `","action":{"tool":"get_patient","answer":"x"}}`, gym.CodeInvalidRequest},
+		{`not json`, protocol.CodeInvalidJSON},
+		{`{"id":2,"op":"dance"}`, protocol.CodeUnknownOp},
+		{`{"id":3,"op":"reset","env":"nope"}`, protocol.CodeUnknownEnv},
+		{`{"id":4,"op":"reset","env":"` + d.Name + `","task":"nope"}`, protocol.CodeUnknownTask},
+		{`{"id":5,"op":"step","episode":"ep-999","action":{"tool":"get_patient","arguments":{}}}`, protocol.CodeUnknownEpisode},
+		{`{"id":6,"op":"step","episode":"` + ep + `"}`, protocol.CodeInvalidRequest},
+		{`{"id":7,"op":"reset","env":"x","bogus":1}`, protocol.CodeInvalidRequest},
+		{`{"op":"hello"}`, protocol.CodeInvalidRequest},
+		{`{"id":8,"op":"step","episode":"` + ep + `","action":{"tool":"get_patient","answer":"x"}}`, protocol.CodeInvalidRequest},
 	}
 	for _, c := range cases {
 		r := roundTrip(c.msg)
@@ -195,14 +196,14 @@ func TestBadInputs(t *testing.T) {
 	assert.Equal(t, true, r["done"])
 	assert.Equal(t, true, r["truncated"])
 	r = roundTrip(`{"id":13,"op":"step","episode":"` + ep + `","action":{"answer":"hi"}}`)
-	assert.Equal(t, gym.CodeEpisodeDone, code(r))
+	assert.Equal(t, protocol.CodeEpisodeDone, code(r))
 	// Per-connection episode limit.
 	for i := 0; i < 2; i++ {
 		r = roundTrip(`{"id":"r` + string(rune('a'+i)) + `","op":"reset","env":"` + d.Name + `","seed":1}`)
 		assert.Equal(t, "", code(r))
 	}
 	r = roundTrip(`{"id":"over","op":"reset","env":"` + d.Name + `","seed":1}`)
-	assert.Equal(t, gym.CodeLimit, code(r))
+	assert.Equal(t, protocol.CodeLimit, code(r))
 	assert.Contains(t, r["error"].(map[string]any)["message"], "max_episodes_per_connection")
 	// And the connection still works.
 	r = roundTrip(`{"id":"h","op":"hello"}`)
@@ -263,7 +264,7 @@ func TestPipelined(t *testing.T) {
 				return
 			}
 			for range 10 {
-				if _, err := c.Step(ctx, r.Episode, client.Call("list_patients", map[string]any{"limit": 3})); err != nil {
+				if _, err := c.Step(ctx, r.Episode, protocol.Call("list_patients", map[string]any{"limit": 3})); err != nil {
 					errs <- err
 					return
 				}
@@ -303,7 +304,7 @@ func TestSoak(t *testing.T) {
 						t.Error(err)
 						break
 					}
-					_, _ = c.Step(ctx, r.Episode, client.Call("list_patients", map[string]any{"limit": 2}))
+					_, _ = c.Step(ctx, r.Episode, protocol.Call("list_patients", map[string]any{"limit": 2}))
 					if i%2 == 0 {
 						_ = c.CloseEpisode(ctx, r.Episode)
 					}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
-	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // TestRecording: finished episodes land in the SQLite record file, with
@@ -31,11 +31,11 @@ func TestRecording(t *testing.T) {
 	require.NoError(t, err)
 	var obs []json.RawMessage
 	for _, a := range tk.Actions {
-		sr, err := c.Step(ctx, r.Episode, client.Action{Tool: a.Tool, Arguments: a.Arguments})
+		sr, err := c.Step(ctx, r.Episode, protocol.Action{Tool: a.Tool, Arguments: a.Arguments})
 		require.NoError(t, err)
 		obs = append(obs, sr.Observation)
 	}
-	_, err = c.Step(ctx, r.Episode, client.Answer(task.Answer(tk, obs)))
+	_, err = c.Step(ctx, r.Episode, protocol.Answer(task.Answer(tk, obs)))
 	require.NoError(t, err)
 	// An unfinished episode is not recorded.
 	_, err = c.Reset(ctx, e.Name, e.Tasks[1].ID, nil)

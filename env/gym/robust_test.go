@@ -22,8 +22,8 @@ import (
 
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
-	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // rawDial opens a plain gorilla connection (no simgym client) so a test
@@ -55,11 +55,11 @@ func canary(t *testing.T, g *gym.Server, url string) {
 	require.NoError(t, err)
 	var obs []json.RawMessage
 	for _, a := range tk.Actions {
-		sr, err := c.Step(ctx, r.Episode, client.Action{Tool: a.Tool, Arguments: a.Arguments})
+		sr, err := c.Step(ctx, r.Episode, protocol.Action{Tool: a.Tool, Arguments: a.Arguments})
 		require.NoError(t, err)
 		obs = append(obs, sr.Observation)
 	}
-	fin, err := c.Step(ctx, r.Episode, client.Answer(task.Answer(tk, obs)))
+	fin, err := c.Step(ctx, r.Episode, protocol.Answer(task.Answer(tk, obs)))
 	require.NoError(t, err)
 	assert.Equal(t, 1.0, fin.Reward, "canary episode: %s", fin.Info)
 	require.NoError(t, c.Close())
@@ -157,15 +157,15 @@ func TestOversizedMessage(t *testing.T) {
 	g, _, url := world(t, 1, env.DefaultLimits, gym.Options{MaxMessageBytes: 4096})
 	ws := rawDial(t, url)
 	defer ws.Close()
-	readErr := func() *gym.ErrorBody {
-		var r struct{ Error *gym.ErrorBody }
+	readErr := func() *protocol.Error {
+		var r struct{ Error *protocol.Error }
 		require.NoError(t, ws.ReadJSON(&r))
 		require.NotNil(t, r.Error)
 		return r.Error
 	}
 	require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(`{"id":9,"op":"reset","env":"x"`+strings.Repeat(" ", 40000)+`}`)))
 	e := readErr()
-	assert.Equal(t, gym.CodeTooLarge, e.Code)
+	assert.Equal(t, protocol.CodeTooLarge, e.Code)
 	assert.Contains(t, e.Message, "4096")
 	require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(`{"id":10,"op":"hello"}`)))
 	var hello struct{ ID int }
@@ -174,7 +174,7 @@ func TestOversizedMessage(t *testing.T) {
 
 	go func() { _ = ws.WriteMessage(websocket.TextMessage, make([]byte, 1<<20)) }()
 	e = readErr()
-	assert.Equal(t, gym.CodeTooLarge, e.Code)
+	assert.Equal(t, protocol.CodeTooLarge, e.Code)
 	_, _, err := ws.ReadMessage()
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) { // or a reset, if the close raced the client's write
@@ -250,7 +250,7 @@ func TestUnreadRepliesStayInBudget(t *testing.T) {
 	polite := dial(t, url)
 	ctx := context.Background()
 	seed := int64(1)
-	var r *client.Reply
+	var r *protocol.Reply
 	for i := range 200 {
 		if i%40 == 0 {
 			var err error
@@ -258,7 +258,7 @@ func TestUnreadRepliesStayInBudget(t *testing.T) {
 			require.NoError(t, err)
 		}
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		sr, err := polite.Step(sctx, r.Episode, client.Call("list_patients", map[string]any{"limit": 3}))
+		sr, err := polite.Step(sctx, r.Episode, protocol.Call("list_patients", map[string]any{"limit": 3}))
 		cancel()
 		require.NoError(t, err)
 		require.NotContains(t, string(sr.Observation), `"error"`)
@@ -406,14 +406,14 @@ func TestExpiredEpisode(t *testing.T) {
 	r, err := c.Reset(ctx, d.Name, "", &seed)
 	require.NoError(t, err)
 	require.Equal(t, 1, g.Manager().Sweep(time.Now().Add(2*time.Minute)))
-	_, err = c.Step(ctx, r.Episode, client.Call("list_patients", map[string]any{}))
-	var pe *client.Error
+	_, err = c.Step(ctx, r.Episode, protocol.Call("list_patients", map[string]any{}))
+	var pe *protocol.Error
 	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, gym.CodeEpisodeExpired, pe.Code)
+	assert.Equal(t, protocol.CodeEpisodeExpired, pe.Code)
 	assert.Contains(t, pe.Message, "idle")
-	_, err = c.Step(ctx, "ep-nope", client.Call("list_patients", map[string]any{}))
+	_, err = c.Step(ctx, "ep-nope", protocol.Call("list_patients", map[string]any{}))
 	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, gym.CodeUnknownEpisode, pe.Code)
+	assert.Equal(t, protocol.CodeUnknownEpisode, pe.Code)
 }
 
 // panicWorld is a world whose episodes cannot start: Start panics.

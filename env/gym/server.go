@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // Version is reported by hello.
@@ -404,11 +405,11 @@ func (s *Server) serveGym(w http.ResponseWriter, r *http.Request) {
 	for {
 		data, err := c.read(&buf)
 		if errors.Is(err, errTooLarge) {
-			s.replyError(c, nil, CodeTooLarge, fmt.Sprintf("message over %d bytes (max_message_bytes), skipped", s.opt.MaxMessageBytes))
+			s.replyError(c, nil, protocol.CodeTooLarge, fmt.Sprintf("message over %d bytes (max_message_bytes), skipped", s.opt.MaxMessageBytes))
 			continue
 		}
 		if err != nil {
-			closeMsg = s.readFailed(c, err, func(msg string) { s.replyError(c, nil, CodeTooLarge, msg) })
+			closeMsg = s.readFailed(c, err, func(msg string) { s.replyError(c, nil, protocol.CodeTooLarge, msg) })
 			return
 		}
 		req, err := Decode(data)
@@ -422,7 +423,7 @@ func (s *Server) serveGym(w http.ResponseWriter, r *http.Request) {
 		}
 		if !s.work.begin() {
 			c.done(size)
-			s.replyError(c, req.ID, CodeShuttingDown, "the server is shutting down")
+			s.replyError(c, req.ID, protocol.CodeShuttingDown, "the server is shutting down")
 			continue
 		}
 		if req.Op == "step" && len(sem) == 0 {
@@ -462,14 +463,14 @@ func (s *Server) readFailed(c *conn, err error, tooLarge func(msg string)) []byt
 
 // answer handles one admitted request and queues its reply. A panic
 // while answering ends the connection, never the process.
-func (s *Server) answer(ctx context.Context, c *conn, owner uint64, req *Request, size int64) {
+func (s *Server) answer(ctx context.Context, c *conn, owner uint64, req *protocol.Request, size int64) {
 	defer s.work.end()
 	defer c.done(size)
 	defer func() {
 		if p := recover(); p != nil {
 			s.met.panics.WithLabelValues("request").Inc()
 			log.Printf("simgym: recovered panic answering %s: %v\n%s", req.Op, p, debug.Stack())
-			s.replyError(c, req.ID, CodeInternal, fmt.Sprintf("internal error answering %s; closing the connection", req.Op))
+			s.replyError(c, req.ID, protocol.CodeInternal, fmt.Sprintf("internal error answering %s; closing the connection", req.Op))
 			c.close(websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "internal error"))
 		}
 	}()
@@ -478,22 +479,22 @@ func (s *Server) answer(ctx context.Context, c *conn, owner uint64, req *Request
 
 func (s *Server) replyError(c *conn, id json.RawMessage, code, msg string) {
 	s.met.errors.WithLabelValues(code).Inc()
-	c.send(id, message{head: encode(Reply{ID: id, Error: &ErrorBody{Code: code, Message: msg}})})
+	c.send(id, message{head: encode(protocol.Reply{ID: id, Error: &protocol.Error{Code: code, Message: msg}})})
 }
 
-func encode(r Reply) []byte {
+func encode(r protocol.Reply) []byte {
 	if r.ID == nil {
 		r.ID = json.RawMessage("null")
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
-		data, _ = json.Marshal(Reply{ID: r.ID, Error: &ErrorBody{Code: CodeInternal, Message: "encode reply: " + err.Error()}})
+		data, _ = json.Marshal(protocol.Reply{ID: r.ID, Error: &protocol.Error{Code: protocol.CodeInternal, Message: "encode reply: " + err.Error()}})
 	}
 	return data
 }
 
 // handle answers one decoded request.
-func (s *Server) handle(ctx context.Context, owner uint64, req *Request) message {
+func (s *Server) handle(ctx context.Context, owner uint64, req *protocol.Request) message {
 	start := time.Now()
 	defer func() {
 		obs, ok := s.met.opLatency[req.Op]
@@ -503,7 +504,7 @@ func (s *Server) handle(ctx context.Context, owner uint64, req *Request) message
 		obs.Observe(time.Since(start).Seconds())
 	}()
 	var msg message
-	var reply Reply
+	var reply protocol.Reply
 	var err error
 	switch req.Op {
 	case "step":
@@ -516,7 +517,7 @@ func (s *Server) handle(ctx context.Context, owner uint64, req *Request) message
 	if err != nil {
 		code := codeOf(err)
 		s.met.errors.WithLabelValues(code).Inc()
-		return message{head: encode(Reply{ID: req.ID, Error: &ErrorBody{Code: code, Message: err.Error()}})}
+		return message{head: encode(protocol.Reply{ID: req.ID, Error: &protocol.Error{Code: code, Message: err.Error()}})}
 	}
 	if msg.head != nil {
 		return msg
@@ -525,43 +526,46 @@ func (s *Server) handle(ctx context.Context, owner uint64, req *Request) message
 	return message{head: encode(reply)}
 }
 
-func (s *Server) dispatch(ctx context.Context, owner uint64, req *Request) (Reply, error) {
+// raw encodes a reply's part; the values the gym puts there always
+// encode.
+func raw(v any) json.RawMessage {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage(`null`)
+	}
+	return data
+}
+
+func (s *Server) dispatch(ctx context.Context, owner uint64, req *protocol.Request) (protocol.Reply, error) {
 	switch req.Op {
 	case "reset":
 		ep, err := s.m.Reset(ctx, owner, req.Env, req.Task, req.Seed)
 		if err != nil {
-			return Reply{}, err
+			return protocol.Reply{}, err
 		}
 		s.met.resets.Inc()
-		return Reply{Episode: ep.ID, Observation: ep.Observation(), Info: map[string]any{"task": ep.TaskID(), "env": ep.EnvName, "max_steps": s.m.Limits().MaxSteps}}, nil
-	case "step":
-		r, err := s.m.Step(ctx, owner, req.Episode, *req.Action)
-		if err != nil {
-			return Reply{}, err
-		}
-		s.met.steps.Inc()
-		return Reply{Episode: req.Episode, Observation: r.Observation, Reward: &r.Reward, Done: &r.Done, Truncated: &r.Truncated, Info: r.Info}, nil
+		return protocol.Reply{Episode: ep.ID, Observation: raw(ep.Observation()), Info: raw(map[string]any{"task": ep.TaskID(), "env": ep.EnvName, "max_steps": s.m.Limits().MaxSteps})}, nil
 	case "fork":
 		ep, err := s.m.Fork(ctx, owner, req.Episode)
 		if err != nil {
-			return Reply{}, err
+			return protocol.Reply{}, err
 		}
 		s.met.forks.Inc()
-		return Reply{Episode: ep.ID, Info: map[string]any{"parent": req.Episode, "steps": len(ep.Turns())}}, nil
+		return protocol.Reply{Episode: ep.ID, Info: raw(map[string]any{"parent": req.Episode, "steps": len(ep.Turns())})}, nil
 	case "close":
 		if err := s.m.Close(owner, req.Episode); err != nil {
-			return Reply{}, err
+			return protocol.Reply{}, err
 		}
 		s.met.closes.Inc()
-		return Reply{Episode: req.Episode}, nil
+		return protocol.Reply{Episode: req.Episode}, nil
 	}
-	return Reply{}, perr(CodeUnknownOp, "unknown op %q", req.Op)
+	return protocol.Reply{}, perr(protocol.CodeUnknownOp, "unknown op %q", req.Op)
 }
 
 // step answers a step, writing the reply by hand around the
 // observation: steps are the hot path, and the observation is JSON
 // already.
-func (s *Server) step(ctx context.Context, owner uint64, req *Request) (message, error) {
+func (s *Server) step(ctx context.Context, owner uint64, req *protocol.Request) (message, error) {
 	r, err := s.m.Step(ctx, owner, req.Episode, *req.Action)
 	if err != nil {
 		return message{}, err
@@ -595,14 +599,14 @@ func (s *Server) step(ctx context.Context, owner uint64, req *Request) (message,
 // shared by every hello (environments are fixed once serving starts).
 func (s *Server) hello(id json.RawMessage) message {
 	s.helloOnce.Do(func() {
-		var envs []EnvInfo
+		var envs []protocol.EnvInfo
 		for _, w := range s.m.Worlds() {
 			in := w.Info()
-			envs = append(envs, EnvInfo{Name: in.Name, Description: in.Description, Tasks: len(in.TaskIDs), TaskIDs: in.TaskIDs, Tools: in.Tools})
+			envs = append(envs, protocol.EnvInfo{Name: in.Name, Description: in.Description, Tasks: len(in.TaskIDs), TaskIDs: in.TaskIDs, Tools: in.Tools})
 		}
 		body, err := json.Marshal(struct {
-			Version      string    `json:"version"`
-			Environments []EnvInfo `json:"environments"`
+			Version      string             `json:"version"`
+			Environments []protocol.EnvInfo `json:"environments"`
 		}{Version, envs})
 		if err != nil {
 			body = []byte(`{"error":{"code":"internal","message":"encode hello"}}`)

@@ -21,6 +21,7 @@ import (
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/internal/testenv"
 )
 
@@ -31,7 +32,7 @@ type gymBrowser struct {
 }
 
 func (b gymBrowser) call(ctx context.Context, tool string, args map[string]any, out any) error {
-	r, err := b.c.Step(ctx, b.episode, client.Call(tool, args))
+	r, err := b.c.Step(ctx, b.episode, protocol.Call(tool, args))
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func oracleThroughGym(t *testing.T, articles int, tongyi bool) {
 		}
 		run, err := webqa.Oracle(ctx, b, tk)
 		require.NoError(t, err, "task %s", tk.ID)
-		fin, err := c.Step(ctx, r.Episode, client.Answer(run.Answer))
+		fin, err := c.Step(ctx, r.Episode, protocol.Answer(run.Answer))
 		require.NoError(t, err)
 		if fin.Reward == 1 {
 			solved++
@@ -136,7 +137,7 @@ func oracleThroughGym(t *testing.T, articles int, tongyi bool) {
 		if err == nil && len(res.Results) > 0 {
 			answer = res.Results[rng.IntN(len(res.Results))].Title
 		}
-		fin, err := c.Step(ctx, r.Episode, client.Answer(answer))
+		fin, err := c.Step(ctx, r.Episode, protocol.Answer(answer))
 		require.NoError(t, err)
 		if fin.Reward == 1 {
 			lucky++

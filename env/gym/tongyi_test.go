@@ -9,6 +9,7 @@ import (
 
 	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // tongyiBrowser is webqa.Oracle's browser over the gym's Tongyi-format
@@ -31,7 +32,7 @@ func newTongyiBrowser(c *client.Client, episode string) tongyiBrowser {
 }
 
 func (b tongyiBrowser) text(ctx context.Context, tool string, args map[string]any) (string, error) {
-	r, err := b.c.Step(ctx, b.episode, client.Call(tool, args))
+	r, err := b.c.Step(ctx, b.episode, protocol.Call(tool, args))
 	if err != nil {
 		return "", err
 	}

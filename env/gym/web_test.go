@@ -16,8 +16,8 @@ import (
 	"github.com/simgym/simgym/corpus/index/indextest"
 	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/env"
-	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // question is a minimal web task: exact match on one answer.
@@ -64,11 +64,15 @@ func TestWebWorldOverTheWire(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, hello.Environments, 1)
 	assert.Equal(t, []string{"q1"}, hello.Environments[0].TaskIDs)
-	assert.Contains(t, string(hello.Environments[0].Tools), `"visit"`)
+	var names []string
+	for _, tl := range hello.Environments[0].Tools {
+		names = append(names, tl.Function.Name)
+	}
+	assert.Contains(t, names, "visit")
 
 	r, err := c.Reset(ctx, "web", "q1", nil)
 	require.NoError(t, err)
-	sr, err := c.Step(ctx, r.Episode, client.Call("search", map[string]any{"query": "Hudson River", "top_k": 3}))
+	sr, err := c.Step(ctx, r.Episode, protocol.Call("search", map[string]any{"query": "Hudson River", "top_k": 3}))
 	require.NoError(t, err)
 	var found struct {
 		Results []struct{ Title, URL string } `json:"results"`
@@ -76,22 +80,22 @@ func TestWebWorldOverTheWire(t *testing.T) {
 	require.NoError(t, json.Unmarshal(sr.Observation, &found))
 	require.NotEmpty(t, found.Results)
 	assert.Equal(t, "Hudson River", found.Results[0].Title)
-	sr, err = c.Step(ctx, r.Episode, client.Call("visit", map[string]any{"url": found.Results[0].URL}))
+	sr, err = c.Step(ctx, r.Episode, protocol.Call("visit", map[string]any{"url": found.Results[0].URL}))
 	require.NoError(t, err)
 	assert.Contains(t, string(sr.Observation), "Henry Hudson")
 	f, err := c.Fork(ctx, r.Episode)
 	require.NoError(t, err)
-	sr, err = c.Step(ctx, f.Episode, client.Call("find", map[string]any{"pattern": "sailed"}))
+	sr, err = c.Step(ctx, f.Episode, protocol.Call("find", map[string]any{"pattern": "sailed"}))
 	require.NoError(t, err)
 	assert.Contains(t, string(sr.Observation), "1609", "the fork has the page in hand")
-	sr, err = c.Step(ctx, r.Episode, client.Call("visit", map[string]any{"url": "No Such Page"}))
+	sr, err = c.Step(ctx, r.Episode, protocol.Call("visit", map[string]any{"url": "No Such Page"}))
 	require.NoError(t, err)
 	assert.Contains(t, string(sr.Observation), `"error"`)
-	fin, err := c.Step(ctx, r.Episode, client.Answer("Henry Hudson, in 1609"))
+	fin, err := c.Step(ctx, r.Episode, protocol.Answer("Henry Hudson, in 1609"))
 	require.NoError(t, err)
 	assert.Equal(t, 1.0, fin.Reward)
 	assert.Contains(t, string(fin.Info), `"match":true`)
-	fin, err = c.Step(ctx, f.Episode, client.Answer("Columbus, 1492"))
+	fin, err = c.Step(ctx, f.Episode, protocol.Answer("Columbus, 1492"))
 	require.NoError(t, err)
 	assert.Equal(t, 0.0, fin.Reward)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/mcp"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/internal/testenv"
 )
 
@@ -152,7 +153,7 @@ func TestEveryEnvironment(t *testing.T) {
 
 			lt, err := cs.ListTools(context.Background(), nil)
 			require.NoError(t, err)
-			want := map[string]domains.OpenAITool{}
+			want := map[string]protocol.Tool{}
 			for _, ot := range e.Info().Tools {
 				want[ot.Function.Name] = ot
 			}
@@ -357,12 +358,12 @@ func TestShutdown(t *testing.T) {
 }
 
 func TestToolsConversion(t *testing.T) {
-	tool := func(name, params string) domains.OpenAITool {
-		return domains.OpenAITool{Type: "function", Function: domains.OpenAIFunction{Name: name, Description: "d", Parameters: json.RawMessage(params)}}
+	tool := func(name, params string) protocol.Tool {
+		return protocol.Tool{Type: "function", Function: protocol.Function{Name: name, Description: "d", Parameters: json.RawMessage(params)}}
 	}
 	cases := []struct {
 		name   string
-		tool   domains.OpenAITool
+		tool   protocol.Tool
 		schema string // want, "" for an error
 	}{
 		{"object", tool("get", `{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}`), `{"type":"object","properties":{"id":{"type":"string"}},"required":["id"]}`},
@@ -375,7 +376,7 @@ func TestToolsConversion(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := mcp.Tools(env.WorldInfo{Name: "w", Tools: []domains.OpenAITool{c.tool}})
+			got, err := mcp.Tools(env.WorldInfo{Name: "w", Tools: []protocol.Tool{c.tool}})
 			if c.schema == "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), c.tool.Function.Name)

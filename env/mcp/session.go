@@ -12,6 +12,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // session is one MCP session's episode. Its episode starts when the
@@ -113,7 +114,7 @@ func resetError(err error) error {
 }
 
 // step runs an action in the session's episode.
-func (s *session) step(ctx context.Context, a env.Action) (env.StepResult, error) {
+func (s *session) step(ctx context.Context, a protocol.Action) (env.StepResult, error) {
 	if s == nil {
 		return env.StepResult{}, fmt.Errorf("%w: the session has no episode (initialize first)", env.ErrUnknownEpisode)
 	}
@@ -135,7 +136,7 @@ func (h *Handler) call(tool string) sdk.ToolHandler {
 		if len(args) == 0 || string(args) == "null" {
 			args = json.RawMessage("{}")
 		}
-		r, err := h.sessionOf(req.Session).step(ctx, env.Action{Tool: tool, Arguments: args})
+		r, err := h.sessionOf(req.Session).step(ctx, protocol.Action{Tool: tool, Arguments: args})
 		if err != nil {
 			return stepFailure(err)
 		}
@@ -152,10 +153,10 @@ func (h *Handler) call(tool string) sdk.ToolHandler {
 
 // Answer is the structured result of submit_answer.
 type Answer struct {
-	Reward    float64      `json:"reward"`
-	Done      bool         `json:"done"`
-	Truncated bool         `json:"truncated,omitempty"`
-	Info      env.StepInfo `json:"info"`
+	Reward    float64           `json:"reward"`
+	Done      bool              `json:"done"`
+	Truncated bool              `json:"truncated,omitempty"`
+	Info      protocol.StepInfo `json:"info"`
 }
 
 // submit handles submit_answer: the episode ends and the result carries
@@ -167,7 +168,7 @@ func (h *Handler) submit(ctx context.Context, req *sdk.CallToolRequest) (*sdk.Ca
 	if err := json.Unmarshal(req.Params.Arguments, &in); err != nil || in.Answer == nil {
 		return errorResult(fmt.Sprintf(`%s needs {"answer": TEXT}, a string`, SubmitTool)), nil
 	}
-	r, err := h.sessionOf(req.Session).step(ctx, env.Action{Answer: in.Answer})
+	r, err := h.sessionOf(req.Session).step(ctx, protocol.Action{Answer: in.Answer})
 	if err != nil {
 		return stepFailure(err)
 	}

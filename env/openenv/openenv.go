@@ -17,9 +17,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // OpenEnv's error codes (its WSErrorCode).
@@ -155,7 +155,7 @@ var answerTool = mcpTool{Name: AnswerTool, Description: "Give the final answer t
 	InputSchema: json.RawMessage(`{"type":"object","properties":{"answer":{"type":"string","description":"the final answer"}},"required":["answer"]}`)}
 
 // mcpTools turns OpenAI-format tools into MCP's shape, AnswerTool last.
-func mcpTools(ts []domains.OpenAITool) []mcpTool {
+func mcpTools(ts []protocol.Tool) []mcpTool {
 	out := make([]mcpTool, 0, len(ts)+1)
 	for _, t := range ts {
 		schema := t.Function.Parameters

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // failure is an OpenEnv error: its code, its text, and the HTTP status
@@ -179,7 +180,7 @@ type action struct {
 // observation is reported under key (tool or tool_name).
 type parsed struct {
 	listTools bool
-	act       env.Action
+	act       protocol.Action
 	key       string
 }
 
@@ -219,12 +220,12 @@ func parseAction(data []byte) (parsed, *failure) {
 		if a.ToolName == "" {
 			return parsed{}, fail(CodeValidation, "call_tool needs tool_name")
 		}
-		p = parsed{act: env.Action{Tool: a.ToolName, Arguments: args}, key: "tool_name"}
+		p = parsed{act: protocol.Action{Tool: a.ToolName, Arguments: args}, key: "tool_name"}
 	case "":
 		if (a.Tool == "") == (a.Answer == nil) {
 			return parsed{}, fail(CodeValidation, "an action needs exactly one of tool (with arguments) or answer")
 		}
-		p = parsed{act: env.Action{Tool: a.Tool, Arguments: args, Answer: a.Answer}, key: "tool"}
+		p = parsed{act: protocol.Action{Tool: a.Tool, Arguments: args, Answer: a.Answer}, key: "tool"}
 	default:
 		return parsed{}, fail(CodeValidation, "unknown action type %q (want call_tool or list_tools, or none for {\"tool\"} and {\"answer\"})", a.Type)
 	}
@@ -235,7 +236,7 @@ func parseAction(data []byte) (parsed, *failure) {
 		if err := json.Unmarshal(args, &ans); err != nil || ans.Answer == nil {
 			return parsed{}, fail(CodeValidation, "%s needs arguments {\"answer\": TEXT}", AnswerTool)
 		}
-		p.act = env.Action{Answer: ans.Answer}
+		p.act = protocol.Action{Answer: ans.Answer}
 	}
 	return p, nil
 }

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // Roles of a message.
@@ -133,9 +133,9 @@ type Trajectory struct {
 	// Trial numbers the attempts at one task, from 0.
 	Trial int `json:"trial"`
 	// Reward is the gym's reward (1 solved, 0 not).
-	Reward   float64              `json:"reward"`
-	Messages []Message            `json:"messages"`
-	Tools    []domains.OpenAITool `json:"tools,omitempty"`
+	Reward   float64         `json:"reward"`
+	Messages []Message       `json:"messages"`
+	Tools    []protocol.Tool `json:"tools,omitempty"`
 	// Policy is what played the episode (oracle, random, openai:MODEL).
 	Policy string `json:"policy,omitempty"`
 	// Funnel is the last filtering stage the trajectory passed ("" when

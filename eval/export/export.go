@@ -16,6 +16,7 @@ import (
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/policy"
 	"github.com/simgym/simgym/eval/runner"
@@ -62,7 +63,7 @@ func FromRecords(recs []env.Record, lengths map[string]int) []runner.Result {
 			r.StateMatch, r.OutputsMatch = info.StateMatch, info.OutputsMatch
 		}
 		if d := domains.Lookup(rec.Env); d != nil {
-			r.Tools = d.OpenAITools()
+			r.Tools = protocol.ToolsOf(d)
 		}
 		r.Messages = []chat.Message{{Role: chat.System, Content: policy.SystemPrompt}, {Role: chat.User, Content: rec.Instruction}}
 		answered := false

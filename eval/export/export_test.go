@@ -14,6 +14,7 @@ import (
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/export"
 	"github.com/simgym/simgym/eval/internal/evaltest"
@@ -193,11 +194,11 @@ func TestExportFromRecord(t *testing.T) {
 				if trial == 1 && i%2 == 1 && j == len(tk.Actions)-1 {
 					break // the second trial of every other task drops its last call
 				}
-				sr, err := c.Step(ctx, r.Episode, client.Action{Tool: a.Tool, Arguments: a.Arguments})
+				sr, err := c.Step(ctx, r.Episode, protocol.Action{Tool: a.Tool, Arguments: a.Arguments})
 				require.NoError(t, err)
 				obs = append(obs, sr.Observation)
 			}
-			_, err = c.Step(ctx, r.Episode, client.Answer(task.Answer(tk, obs)))
+			_, err = c.Step(ctx, r.Episode, protocol.Answer(task.Answer(tk, obs)))
 			require.NoError(t, err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/runner"
 )
@@ -38,9 +38,9 @@ type Segment struct {
 	// Messages are the system prompt then the segment's own messages
 	// (from the second segment on, the first is the question with the
 	// summary).
-	Messages []chat.Message       `json:"messages"`
-	Tools    []domains.OpenAITool `json:"tools,omitempty"`
-	Policy   string               `json:"policy,omitempty"`
+	Messages []chat.Message  `json:"messages"`
+	Tools    []protocol.Tool `json:"tools,omitempty"`
+	Policy   string          `json:"policy,omitempty"`
 }
 
 // Segments splits the ReSum trajectories of results into their

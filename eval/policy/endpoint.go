@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 )
 
@@ -110,12 +110,12 @@ func (e *Endpoint) RetriesMade() int { return int(e.retries.Load()) }
 
 // completionRequest is the request body.
 type completionRequest struct {
-	Model       string               `json:"model"`
-	Messages    []chat.Message       `json:"messages"`
-	Tools       []domains.OpenAITool `json:"tools,omitempty"`
-	ToolChoice  string               `json:"tool_choice,omitempty"`
-	Temperature *float64             `json:"temperature,omitempty"`
-	MaxTokens   int                  `json:"max_tokens,omitempty"`
+	Model       string          `json:"model"`
+	Messages    []chat.Message  `json:"messages"`
+	Tools       []protocol.Tool `json:"tools,omitempty"`
+	ToolChoice  string          `json:"tool_choice,omitempty"`
+	Temperature *float64        `json:"temperature,omitempty"`
+	MaxTokens   int             `json:"max_tokens,omitempty"`
 }
 
 // completionResponse is the part of the reply read.
@@ -146,7 +146,7 @@ type completionResponse struct {
 
 // Complete asks for the next assistant message of a conversation with
 // the given tools.
-func (e *Endpoint) Complete(ctx context.Context, msgs []chat.Message, tools []domains.OpenAITool) (chat.Message, chat.Usage, error) {
+func (e *Endpoint) Complete(ctx context.Context, msgs []chat.Message, tools []protocol.Tool) (chat.Message, chat.Usage, error) {
 	e.init()
 	req := completionRequest{Model: e.Model, Messages: msgs, Tools: tools, Temperature: e.Temperature, MaxTokens: e.MaxTokens}
 	if len(tools) > 0 {

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/policy"
 )
@@ -115,7 +115,7 @@ func TestRequestShape(t *testing.T) {
 	})
 	temp := 0.0
 	e := &policy.Endpoint{BaseURL: base, APIKey: "k", Model: "m", Temperature: &temp, MaxTokens: 64}
-	tools := []domains.OpenAITool{{Type: "function", Function: domains.OpenAIFunction{Name: "get_card", Parameters: json.RawMessage(`{"type":"object"}`)}}}
+	tools := []protocol.Tool{{Type: "function", Function: protocol.Function{Name: "get_card", Parameters: json.RawMessage(`{"type":"object"}`)}}}
 	msgs := []chat.Message{
 		{Role: chat.System, Content: "s"}, {Role: chat.User, Content: "u"},
 		{Role: chat.Assistant, ToolCalls: []chat.ToolCall{chat.NewToolCall("c0", "get_card", json.RawMessage(`{"card_id":"c0"}`))}},
@@ -218,7 +218,7 @@ func TestIsQuestion(t *testing.T) {
 // offered tools and their arguments pass the schemas; the episode ends
 // with a short answer after a few calls.
 func TestRandomDrawsSchemaValidCalls(t *testing.T) {
-	tools := []domains.OpenAITool{{Type: "function", Function: domains.OpenAIFunction{Name: "set_limit",
+	tools := []protocol.Tool{{Type: "function", Function: protocol.Function{Name: "set_limit",
 		Parameters: json.RawMessage(`{"type":"object","properties":{"card_id":{"type":"string"},"limit":{"type":"integer","minimum":1,"maximum":9},"mode":{"type":"string","enum":["a","b"]}},"required":["card_id","limit"],"additionalProperties":false}`)}}}
 	p := &policy.Random{Seed: 3, MaxCalls: 4}
 	a, err := p.Start(context.Background(), policy.Episode{Env: "e", TaskID: "t", Tools: tools})

@@ -17,7 +17,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 )
 
@@ -31,7 +31,7 @@ type Episode struct {
 	// Instruction is what the user asks for.
 	Instruction string
 	// Tools are the tools the gym offers, in OpenAI tool format.
-	Tools []domains.OpenAITool
+	Tools []protocol.Tool
 	// MaxSteps bounds tool calls (0: no bound).
 	MaxSteps int
 }

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/policy"
 )
@@ -150,7 +150,7 @@ func (x *expander) trajectory(ctx context.Context, r Result) ([]TreeStep, error)
 		// Advance the spine by the original turn.
 		for _, tc := range r.Messages[at].ToolCalls {
 			_, err := x.c.Step(ctx, spine.Episode, toAction(tc))
-			var ce *client.Error
+			var ce *protocol.Error
 			if err != nil && !(errors.As(err, &ce) && ce.Code == "invalid_request") {
 				return out, fmt.Errorf("replay %s: %w", tc.Function.Name, err)
 			}
@@ -303,7 +303,7 @@ func (x *expander) probe(ctx context.Context, id string) (string, error) {
 		return "", fmt.Errorf("fork: %w", err)
 	}
 	defer closeEpisode(ctx, x.c, fr.Episode)
-	sr, err := x.c.Step(ctx, fr.Episode, client.Answer(""))
+	sr, err := x.c.Step(ctx, fr.Episode, protocol.Answer(""))
 	if err != nil {
 		return "", fmt.Errorf("probe: %w", err)
 	}
@@ -312,8 +312,8 @@ func (x *expander) probe(ctx context.Context, id string) (string, error) {
 
 // FingerprintOf reads the state fingerprint of an episode's last step
 // (empty when the world has none).
-func FingerprintOf(sr *client.Reply) string {
-	var si env.StepInfo
+func FingerprintOf(sr *protocol.Reply) string {
+	var si protocol.StepInfo
 	if json.Unmarshal(sr.Info, &si) != nil || si.Result == nil {
 		return ""
 	}

@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/simgym/simgym/domains"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // errLog marks a failure to write the log, which stops a run.
@@ -75,7 +75,7 @@ func readResults(r io.Reader, path string) ([]Result, int64, map[string]string, 
 	var out []Result
 	var off int64
 	tools := map[string]string{}
-	decoded := map[string][]domains.OpenAITool{}
+	decoded := map[string][]protocol.Tool{}
 	for line := 1; ; line++ {
 		data, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
@@ -92,7 +92,7 @@ func readResults(r io.Reader, path string) ([]Result, int64, map[string]string, 
 				if err := json.Unmarshal(data, &ts); err != nil {
 					return nil, 0, nil, bad(err)
 				}
-				var list []domains.OpenAITool
+				var list []protocol.Tool
 				if err := json.Unmarshal(ts.Tools, &list); err != nil {
 					return nil, 0, nil, bad(err)
 				}

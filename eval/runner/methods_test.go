@@ -16,6 +16,7 @@ import (
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/agentctx"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/export"
@@ -281,10 +282,10 @@ func TestExpand(t *testing.T) {
 		rr, err := c.Reset(context.Background(), r.Env, r.Task, nil)
 		require.NoError(t, err)
 		for _, tc := range chat.Calls(r.Messages)[:st.ToolSteps] {
-			_, err := c.Step(context.Background(), rr.Episode, client.Action{Tool: tc.Function.Name, Arguments: []byte(tc.Function.Arguments)})
+			_, err := c.Step(context.Background(), rr.Episode, protocol.Action{Tool: tc.Function.Name, Arguments: []byte(tc.Function.Arguments)})
 			require.NoError(t, err)
 		}
-		sr, err := c.Step(context.Background(), rr.Episode, client.Answer(""))
+		sr, err := c.Step(context.Background(), rr.Episode, protocol.Answer(""))
 		require.NoError(t, err)
 		want := runner.FingerprintOf(sr)
 		require.NotEmpty(t, want)

@@ -15,9 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/simgym/simgym/domains"
-	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/agentctx"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/policy"
@@ -55,9 +54,9 @@ type Result struct {
 	// Length is the ground truth's number of tool calls (0: unknown).
 	Length int `json:"length,omitempty"`
 	// Answer is what was sent to the gym as the final answer.
-	Answer   string               `json:"answer"`
-	Messages []chat.Message       `json:"messages"`
-	Tools    []domains.OpenAITool `json:"tools,omitempty"`
+	Answer   string          `json:"answer"`
+	Messages []chat.Message  `json:"messages"`
+	Tools    []protocol.Tool `json:"tools,omitempty"`
 	// Mode is the context method that played the episode (react,
 	// resum, iterresearch; empty: react).
 	Mode string `json:"mode,omitempty"`
@@ -320,10 +319,10 @@ func closeEpisode(ctx context.Context, c *client.Client, id string) {
 }
 
 // newEpisode sets up an episode the gym has just reset.
-func newEpisode(ctx context.Context, c *client.Client, opt Options, w work, rr *client.Reply) (*episode, error) {
+func newEpisode(ctx context.Context, c *client.Client, opt Options, w work, rr *protocol.Reply) (*episode, error) {
 	e := &episode{c: c, opt: opt, res: Result{Env: w.Env, Task: w.Task, Trial: w.trial, Policy: opt.PolicyName(), Length: w.Length, Mode: opt.Context.mode()}}
 	e.id, e.res.Episode = rr.Episode, rr.Episode
-	var obs env.Observation
+	var obs protocol.Observation
 	if err := json.Unmarshal(rr.Observation, &obs); err != nil {
 		return e, fmt.Errorf("reset: observation: %w", err)
 	}
@@ -484,7 +483,7 @@ func (e *episode) handle(ctx context.Context, msg chat.Message) (bool, error) {
 		return true, e.answer(ctx)
 	}
 	ran := 0
-	var end *client.Reply
+	var end *protocol.Reply
 	for _, tc := range msg.ToolCalls {
 		if e.res.Steps >= e.maxSteps {
 			break
@@ -519,10 +518,10 @@ func (e *episode) handle(ctx context.Context, msg chat.Message) (bool, error) {
 // call runs one tool call through the gym and appends its tool message.
 // A call the gym refuses as a request (one without a tool name) comes
 // back to the agent as a tool error, as a bad call would.
-func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*client.Reply, error) {
+func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*protocol.Reply, error) {
 	msg := chat.Message{Role: chat.Tool, ToolCallID: tc.ID, Name: tc.Function.Name}
 	sr, err := e.c.Step(ctx, e.id, toAction(tc))
-	var ce *client.Error
+	var ce *protocol.Error
 	switch {
 	case errors.As(err, &ce) && ce.Code == "invalid_request":
 		data, _ := json.Marshal(map[string]string{"error": ce.Message})
@@ -532,7 +531,7 @@ func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*client.Reply, er
 	case err != nil:
 		return nil, fmt.Errorf("step %s: %w", tc.Function.Name, err)
 	default:
-		var si env.StepInfo
+		var si protocol.StepInfo
 		_ = json.Unmarshal(sr.Info, &si)
 		msg.Content = string(sr.Observation)
 		if si.ToolError {
@@ -545,14 +544,14 @@ func (e *episode) call(ctx context.Context, tc chat.ToolCall) (*client.Reply, er
 }
 
 // toAction makes a tool call the gym's action.
-func toAction(tc chat.ToolCall) client.Action {
+func toAction(tc chat.ToolCall) protocol.Action {
 	args := json.RawMessage(tc.Function.Arguments)
 	if !json.Valid(args) {
 		// Not JSON: pass the text on as a string, which the gym rejects
 		// with a message the agent can read.
 		args, _ = json.Marshal(tc.Function.Arguments)
 	}
-	return client.Action{Tool: tc.Function.Name, Arguments: args}
+	return protocol.Action{Tool: tc.Function.Name, Arguments: args}
 }
 
 // answer sends everything the agent said to the user as the final
@@ -566,7 +565,7 @@ func (e *episode) answer(ctx context.Context) error {
 	default:
 		e.res.Answer = assistantText(e.msgs)
 	}
-	sr, err := e.c.Step(ctx, e.id, client.Answer(e.res.Answer))
+	sr, err := e.c.Step(ctx, e.id, protocol.Answer(e.res.Answer))
 	if err != nil {
 		return fmt.Errorf("answer: %w", err)
 	}
@@ -574,8 +573,8 @@ func (e *episode) answer(ctx context.Context) error {
 }
 
 // finish reads the reward of the step that ended the episode.
-func (e *episode) finish(sr *client.Reply) error {
-	var si env.StepInfo
+func (e *episode) finish(sr *protocol.Reply) error {
+	var si protocol.StepInfo
 	if err := json.Unmarshal(sr.Info, &si); err != nil {
 		return fmt.Errorf("step: info: %w", err)
 	}

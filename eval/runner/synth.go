@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/agentctx"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/policy"
@@ -173,7 +174,7 @@ func Score(ctx context.Context, c *client.Client, r Result, answer string) (floa
 	defer closeEpisode(ctx, c, rr.Episode)
 	for _, tc := range chat.Calls(r.Messages) {
 		sr, err := c.Step(ctx, rr.Episode, toAction(tc))
-		var ce *client.Error
+		var ce *protocol.Error
 		if errors.As(err, &ce) && ce.Code == "invalid_request" {
 			continue // refused as a request: it never was a step
 		}
@@ -184,7 +185,7 @@ func Score(ctx context.Context, c *client.Client, r Result, answer string) (floa
 			return sr.Reward, nil // the step limit ended the replay
 		}
 	}
-	sr, err := c.Step(ctx, rr.Episode, client.Answer(answer))
+	sr, err := c.Step(ctx, rr.Episode, protocol.Answer(answer))
 	if err != nil {
 		return 0, fmt.Errorf("score: answer: %w", err)
 	}

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/simgym/simgym/domains"
-	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/eval/chat"
 	"github.com/simgym/simgym/eval/policy"
 )
@@ -147,11 +146,11 @@ func Play(ctx context.Context, c *client.Client, opt EvalOptions, t *Task, trial
 	defer func() {
 		_ = c.CloseEpisode(context.WithoutCancel(ctx), rr.Episode)
 	}()
-	var obs env.Observation
+	var obs protocol.Observation
 	if err := json.Unmarshal(rr.Observation, &obs); err != nil {
 		return res, fmt.Errorf("reset: observation: %w", err)
 	}
-	var tools []domains.OpenAITool
+	var tools []protocol.Tool
 	for _, tl := range obs.Tools {
 		if tl.Function.Name != RespondTool {
 			tools = append(tools, tl) // respond is a message without tool calls
@@ -168,7 +167,7 @@ func Play(ctx context.Context, c *client.Client, opt EvalOptions, t *Task, trial
 			return res, err
 		}
 		msg.Role = chat.Assistant
-		var a client.Action
+		var a protocol.Action
 		var tc chat.ToolCall
 		if len(msg.ToolCalls) > 0 {
 			tc = msg.ToolCalls[0]
@@ -177,17 +176,17 @@ func Play(ctx context.Context, c *client.Client, opt EvalOptions, t *Task, trial
 			if !json.Valid(args) {
 				args, _ = json.Marshal(tc.Function.Arguments)
 			}
-			a = client.Action{Tool: tc.Function.Name, Arguments: args}
+			a = protocol.Action{Tool: tc.Function.Name, Arguments: args}
 			res.Info["source"] = tc.Function.Name
 		} else {
 			msg.ToolCalls = nil
 			args, _ := json.Marshal(map[string]string{"content": msg.Content})
-			a = client.Action{Tool: RespondTool, Arguments: args}
+			a = protocol.Action{Tool: RespondTool, Arguments: args}
 			res.Info["source"] = "user"
 		}
 		sr, err := c.Step(ctx, rr.Episode, a)
 		var text string
-		var ce *client.Error
+		var ce *protocol.Error
 		switch {
 		case errors.As(err, &ce) && ce.Code == "invalid_request":
 			text = "Error: " + ce.Message

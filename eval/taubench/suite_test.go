@@ -15,6 +15,7 @@ import (
 
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
+	"github.com/simgym/simgym/env/protocol"
 	"github.com/simgym/simgym/internal/testenv"
 )
 
@@ -184,7 +185,7 @@ func TestTaubenchFork(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, s.Policy, ep.Observation().System)
 	for _, a := range task.Actions {
-		r, err := m.Step(ctx, owner, ep.ID, env.Action{Tool: a.Name, Arguments: a.Kwargs})
+		r, err := m.Step(ctx, owner, ep.ID, protocol.Action{Tool: a.Name, Arguments: a.Kwargs})
 		require.NoError(t, err)
 		require.False(t, r.Info.ToolError, "%s", r.Observation)
 	}
@@ -195,7 +196,7 @@ func TestTaubenchFork(t *testing.T) {
 
 	respond := func(id, text string) env.StepResult {
 		args, _ := json.Marshal(map[string]string{"content": text})
-		r, err := m.Step(ctx, owner, id, env.Action{Tool: RespondTool, Arguments: args})
+		r, err := m.Step(ctx, owner, id, protocol.Action{Tool: RespondTool, Arguments: args})
 		require.NoError(t, err)
 		return r
 	}
@@ -205,7 +206,7 @@ func TestTaubenchFork(t *testing.T) {
 	assert.Equal(t, 1.0, r.Reward)
 	assert.JSONEq(t, `"###STOP###"`, string(r.Observation))
 
-	cancel, err := m.Step(ctx, owner, f.ID, env.Action{Tool: "cancel_reservation", Arguments: json.RawMessage(`{"reservation_id":"HATHAT"}`)})
+	cancel, err := m.Step(ctx, owner, f.ID, protocol.Action{Tool: "cancel_reservation", Arguments: json.RawMessage(`{"reservation_id":"HATHAT"}`)})
 	require.NoError(t, err)
 	require.False(t, cancel.Info.ToolError, "%s", cancel.Observation)
 	r = respond(f.ID, "Anything else?")

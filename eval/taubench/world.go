@@ -10,6 +10,7 @@ import (
 	"github.com/simgym/simgym/domains"
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // World is the suite as a gym environment (env.World): each episode is
@@ -17,7 +18,7 @@ import (
 type World struct {
 	s     *Suite
 	user  User
-	tools []domains.OpenAITool
+	tools []protocol.Tool
 	ids   []string
 }
 
@@ -31,8 +32,8 @@ func NewWorld(s *Suite, u User) *World {
 		u = ScriptedUser{}
 	}
 	w := &World{s: s, user: u}
-	w.tools = append(w.tools, s.domain.OpenAITools()...)
-	w.tools = append(w.tools, domains.OpenAITool{Type: "function", Function: domains.OpenAIFunction{
+	w.tools = append(w.tools, protocol.ToolsOf(s.domain)...)
+	w.tools = append(w.tools, protocol.Tool{Type: "function", Function: protocol.Function{
 		Name:        RespondTool,
 		Description: "Respond to the user: send them a message. Their reply is the observation.",
 		Parameters:  RespondParameters,

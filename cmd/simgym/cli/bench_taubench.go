@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/protocol"
 	tbsuite "github.com/simgym/simgym/eval/taubench"
 )
 
@@ -60,14 +61,14 @@ func benchTaubench(ctx context.Context, args []string, stdout, stderr io.Writer)
 			if a.Name == tbsuite.TransferTool {
 				continue // it would end the episode; the reward is timed below
 			}
-			if _, err := m.Step(ctx, owner, ep.ID, env.Action{Tool: a.Name, Arguments: a.Kwargs}); err != nil {
+			if _, err := m.Step(ctx, owner, ep.ID, protocol.Action{Tool: a.Name, Arguments: a.Kwargs}); err != nil {
 				return 0, 0, 0, 0, err
 			}
 			calls++
 		}
 		t2 := time.Now()
 		answer := "Done. " + strings.Join(t.Outputs, "; ")
-		r, err := m.Step(ctx, owner, ep.ID, env.Action{Answer: &answer})
+		r, err := m.Step(ctx, owner, ep.ID, protocol.Action{Answer: &answer})
 		if err != nil {
 			return 0, 0, 0, 0, err
 		}

@@ -356,7 +356,7 @@ func TestServeStartup(t *testing.T) {
 				assert.Regexp(t, `(?m)^  `+d+` +`+strconv.Itoa(n)+` tasks`, text)
 			}
 			if c.webName != "" {
-				assert.Regexp(t, `(?m)^  `+c.webName+` +\d+ tasks +3 tools`, text)
+				assert.Regexp(t, `(?m)^  `+c.webName+` +\d+ tasks +5 tools`, text)
 				assert.Contains(t, text, "web index: "+c.index)
 				assert.Contains(t, text, "http://"+addr+"/retrieve")
 			} else {

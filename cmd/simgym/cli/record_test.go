@@ -19,6 +19,7 @@ import (
 
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 )
 
 // lockedBuffer collects a child's stderr.
@@ -69,10 +70,10 @@ func episodeLoad(ctx context.Context, t *testing.T, url string, conns, workers, 
 					return
 				}
 				ep := r.Episode
-				if _, err := c.Step(ctx, ep, client.Call(tool, map[string]any{"limit": 2})); err != nil {
+				if _, err := c.Step(ctx, ep, protocol.Call(tool, map[string]any{"limit": 2})); err != nil {
 					return
 				}
-				r, err = c.Step(ctx, ep, client.Answer("an answer"))
+				r, err = c.Step(ctx, ep, protocol.Answer("an answer"))
 				if err != nil {
 					return
 				}

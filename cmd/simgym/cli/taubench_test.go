@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
+	"github.com/simgym/simgym/env/protocol"
 	tbsuite "github.com/simgym/simgym/eval/taubench"
 	"github.com/simgym/simgym/internal/testenv"
 )
@@ -104,7 +104,7 @@ func TestServeTaubench(t *testing.T) {
 	defer c.Close()
 	rr, err := c.Reset(ctx, tbsuite.EnvName, "test-3", nil)
 	require.NoError(t, err)
-	var obs env.Observation
+	var obs protocol.Observation
 	require.NoError(t, json.Unmarshal(rr.Observation, &obs))
 	policyText, err := os.ReadFile(filepath.Join(dir, "policy.md"))
 	require.NoError(t, err)
@@ -116,7 +116,7 @@ func TestServeTaubench(t *testing.T) {
 	}
 	assert.Len(t, names, 15)
 	assert.Contains(t, names, tbsuite.RespondTool)
-	sr, err := c.Step(ctx, rr.Episode, client.Call(tbsuite.RespondTool, map[string]string{"content": "How can I help?"}))
+	sr, err := c.Step(ctx, rr.Episode, protocol.Call(tbsuite.RespondTool, map[string]string{"content": "How can I help?"}))
 	require.NoError(t, err)
 	var reply string
 	require.NoError(t, json.Unmarshal(sr.Observation, &reply))
