@@ -6,22 +6,19 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgym/simgym/corpus/index"
-	"github.com/simgym/simgym/corpus/simwiki"
 	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/corpus/webqa"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
 	"github.com/simgym/simgym/env/protocol"
+	"github.com/simgym/simgym/internal/simwikitest"
 	"github.com/simgym/simgym/internal/testenv"
 )
 
@@ -81,20 +78,7 @@ func TestSimWiki10kOracleThroughTheGym(t *testing.T) {
 
 func oracleThroughGym(t *testing.T, articles int, tongyi bool) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "sw")
-	sum, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: articles, Seed: 3})
-	require.NoError(t, err)
-	x, err := index.Open(filepath.Join(dir, simwiki.IndexDir))
-	require.NoError(t, err)
-	defer x.Close()
-	f, err := os.Open(filepath.Join(dir, simwiki.TasksFile))
-	require.NoError(t, err)
-	tasks, err := webqa.ReadJSONL(f)
-	f.Close()
-	require.NoError(t, err)
-	require.Equal(t, sum.Tasks, len(tasks))
-	ww, err := env.NewWebWorld("simwiki", "test", x, env.QATasks(tasks), web.Options{})
-	require.NoError(t, err)
+	ww, tasks := simwikitest.World(t, articles, 3)
 	m := env.NewManager(nil, env.DefaultLimits)
 	require.NoError(t, m.AddWorld(ww))
 	srv := httptest.NewServer(gym.New(m, gym.Options{}))
@@ -144,5 +128,5 @@ func oracleThroughGym(t *testing.T, articles int, tongyi bool) {
 		}
 	}
 	assert.Less(t, float64(lucky)/float64(len(tasks)), 0.05, "random agent solved %d of %d", lucky, len(tasks))
-	t.Logf("SimWiki %d articles: oracle %d/%d through the gym, random %d/%d", sum.Articles, solved, len(tasks), lucky, len(tasks))
+	t.Logf("SimWiki %d articles: oracle %d/%d through the gym, random %d/%d", articles, solved, len(tasks), lucky, len(tasks))
 }

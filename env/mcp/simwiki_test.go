@@ -4,20 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgym/simgym/corpus/index"
-	"github.com/simgym/simgym/corpus/simwiki"
 	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/corpus/webqa"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/mcp"
+	"github.com/simgym/simgym/internal/simwikitest"
 )
 
 // mcpBrowser calls the web tools through an MCP session, for
@@ -61,20 +58,7 @@ func (b mcpBrowser) Find(ctx context.Context, pattern string) (web.FindResponse,
 // answer earns 0.
 func TestSimWiki(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "sw")
-	sum, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: 500, Seed: 3})
-	require.NoError(t, err)
-	x, err := index.Open(filepath.Join(dir, simwiki.IndexDir))
-	require.NoError(t, err)
-	defer x.Close()
-	fh, err := os.Open(filepath.Join(dir, simwiki.TasksFile))
-	require.NoError(t, err)
-	tasks, err := webqa.ReadJSONL(fh)
-	fh.Close()
-	require.NoError(t, err)
-	require.Equal(t, sum.Tasks, len(tasks))
-	ww, err := env.NewWebWorld("simwiki", "test", x, env.QATasks(tasks), web.Options{})
-	require.NoError(t, err)
+	ww, tasks := simwikitest.World(t, 500, 3)
 	m := env.NewManager(nil, env.DefaultLimits)
 	require.NoError(t, m.AddWorld(ww))
 	f := serve(t, m, mcp.Options{})
@@ -106,5 +90,5 @@ func TestSimWiki(t *testing.T) {
 		assert.NotNil(t, a.Info.Score)
 		require.NoError(t, cs.Close())
 	}
-	t.Logf("SimWiki %d articles: %d tasks solved through MCP", sum.Articles, len(tasks))
+	t.Logf("SimWiki 500 articles: %d tasks solved through MCP", len(tasks))
 }

@@ -56,17 +56,16 @@ func (m *model) find(text string) *task.Task {
 	return nil
 }
 
-func (m *model) reply(req evaltest.ChatRequest) evaltest.ChatReply {
-	m.mu.Lock()
-	m.reqs = append(m.reqs, req)
-	m.seq++
-	id := m.seq
-	m.mu.Unlock()
-	sys, user := req.Messages[0].Content, req.Messages[len(req.Messages)-1].Content
+// progress reads a scripted model's request: its system prompt, the
+// user message that carries the question (the second message, or the
+// only one), and how many calls the agent has made, counted from the
+// tool results in the context plus the DONE=n a summary or report
+// carries.
+func progress(req evaltest.ChatRequest) (sys, user string, done int) {
+	sys, user = req.Messages[0].Content, req.Messages[len(req.Messages)-1].Content
 	if len(req.Messages) > 1 {
 		user = req.Messages[1].Content
 	}
-	done := 0
 	if mm := doneRe.FindAllStringSubmatch(user, -1); len(mm) > 0 {
 		done, _ = strconv.Atoi(mm[len(mm)-1][1])
 	}
@@ -75,6 +74,16 @@ func (m *model) reply(req evaltest.ChatRequest) evaltest.ChatReply {
 			done++
 		}
 	}
+	return sys, user, done
+}
+
+func (m *model) reply(req evaltest.ChatRequest) evaltest.ChatReply {
+	m.mu.Lock()
+	m.reqs = append(m.reqs, req)
+	m.seq++
+	id := m.seq
+	m.mu.Unlock()
+	sys, user, done := progress(req)
 	switch {
 	case sys == agentctx.SummaryPrompt:
 		return evaltest.ChatReply{Message: chat.Message{Content: fmt.Sprintf("Evidence: DONE=%d\nGaps: the rest\nNext steps: go on", done+strings.Count(user, "[result of "))}, Usage: [2]int{10, 5}}

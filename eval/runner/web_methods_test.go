@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,9 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgym/simgym/corpus/index"
-	"github.com/simgym/simgym/corpus/simwiki"
-	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/corpus/webqa"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
@@ -25,28 +19,16 @@ import (
 	"github.com/simgym/simgym/eval/internal/evaltest"
 	"github.com/simgym/simgym/eval/policy"
 	"github.com/simgym/simgym/eval/runner"
+	"github.com/simgym/simgym/internal/simwikitest"
 )
 
 // webGym serves a small SimWiki as the web environment "simwiki" and
 // returns its URL and a few of its questions.
 func webGym(t *testing.T, n int) (string, []webqa.Task) {
 	t.Helper()
-	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "sw")
-	_, err := simwiki.Write(ctx, dir, simwiki.Options{Articles: 300, Seed: 5})
-	require.NoError(t, err)
-	x, err := index.Open(filepath.Join(dir, simwiki.IndexDir))
-	require.NoError(t, err)
-	t.Cleanup(func() { x.Close() })
-	f, err := os.Open(filepath.Join(dir, simwiki.TasksFile))
-	require.NoError(t, err)
-	tasks, err := webqa.ReadJSONL(f)
-	f.Close()
-	require.NoError(t, err)
+	ww, tasks := simwikitest.World(t, 300, 5)
 	require.GreaterOrEqual(t, len(tasks), n)
 	tasks = tasks[:n]
-	ww, err := env.NewWebWorld("simwiki", "test", x, env.QATasks(tasks), web.Options{})
-	require.NoError(t, err)
 	m := env.NewManager(nil, env.DefaultLimits)
 	require.NoError(t, m.AddWorld(ww))
 	srv := httptest.NewServer(gym.New(m, gym.Options{}))
@@ -73,19 +55,7 @@ func (m *webModel) reply(req evaltest.ChatRequest) evaltest.ChatReply {
 	m.seq++
 	id := m.seq
 	m.mu.Unlock()
-	sys, user := req.Messages[0].Content, req.Messages[len(req.Messages)-1].Content
-	if len(req.Messages) > 1 {
-		user = req.Messages[1].Content
-	}
-	done := 0
-	if mm := doneRe.FindAllStringSubmatch(user, -1); len(mm) > 0 {
-		done, _ = strconv.Atoi(mm[len(mm)-1][1])
-	}
-	for _, msg := range req.Messages {
-		if msg.Role == chat.Tool {
-			done++
-		}
-	}
+	sys, user, done := progress(req)
 	if sys == agentctx.SummaryPrompt {
 		return evaltest.ChatReply{Message: chat.Message{Content: fmt.Sprintf("Evidence: DONE=%d\nGaps: none\nNext steps: answer", done+strings.Count(user, "[result of "))}}
 	}
