@@ -109,6 +109,33 @@ func Check(ctx context.Context, ds []*Domain, opt CheckOptions) (*CheckReport, e
 	return rep, nil
 }
 
+// Add adds another report's counts to r (its problems up to the
+// report's bound).
+func (r *CheckReport) Add(o *CheckReport) {
+	r.Domains += o.Domains
+	r.Tools += o.Tools
+	r.Calls += o.Calls
+	r.OK += o.OK
+	r.ToolErrors += o.ToolErrors
+	r.InternalErrors += o.InternalErrors
+	r.Panics += o.Panics
+	r.InvalidAccepted += o.InvalidAccepted
+	r.InvalidRejected += o.InvalidRejected
+	r.LifecycleRules += o.LifecycleRules
+	r.RefusedByRule += o.RefusedByRule
+	for t, n := range o.ValuesByType {
+		if r.ValuesByType == nil {
+			r.ValuesByType = map[string]int{}
+		}
+		r.ValuesByType[t] += n
+	}
+	for _, p := range o.Problems {
+		if len(r.Problems) < maxProblems {
+			r.Problems = append(r.Problems, p)
+		}
+	}
+}
+
 func (r *CheckReport) count(err error, tool, args string) {
 	var pe *PanicError
 	switch {

@@ -92,7 +92,7 @@ func checkDomains(ctx context.Context, ds []*domains.Domain, opt domains.CheckOp
 		}
 		rep, err := domains.Check(ctx, []*domains.Domain{d}, opt)
 		if rep != nil {
-			addCheck(total, rep)
+			total.Add(rep)
 		}
 		if err != nil {
 			return total, err
@@ -104,22 +104,3 @@ func checkDomains(ctx context.Context, ds []*domains.Domain, opt domains.CheckOp
 	return total, nil
 }
 
-// addCheck adds one report's counts to another's.
-func addCheck(to, r *domains.CheckReport) {
-	to.Domains += r.Domains
-	to.Tools += r.Tools
-	to.Calls += r.Calls
-	to.OK += r.OK
-	to.ToolErrors += r.ToolErrors
-	to.InternalErrors += r.InternalErrors
-	to.Panics += r.Panics
-	to.InvalidAccepted += r.InvalidAccepted
-	to.InvalidRejected += r.InvalidRejected
-	to.LifecycleRules += r.LifecycleRules
-	to.RefusedByRule += r.RefusedByRule
-	for _, p := range r.Problems {
-		if len(to.Problems) < 20 {
-			to.Problems = append(to.Problems, p)
-		}
-	}
-}

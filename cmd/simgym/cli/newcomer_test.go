@@ -423,6 +423,14 @@ func TestCheckVerdict(t *testing.T) {
 	assert.Greater(t, sum["tool_errors_expected"], 0.0)
 	assert.Equal(t, sum["tool_errors"], sum["tool_errors_expected"].(float64)+sum["tool_errors_on_valid_calls"].(float64))
 	assert.Equal(t, sum["invalid_rejected"], sum["tool_errors_expected"])
+	// Issue 13: what check drew, by semantic type, and the lifecycle
+	// rules it met.
+	byType, _ := sum["values_by_type"].(map[string]any)
+	for _, ty := range []string{"email", "iban", "phone", "person_name", "money"} {
+		assert.Greater(t, byType[ty], 0.0, "values_by_type[%s]", ty)
+	}
+	assert.Greater(t, sum["lifecycle_rules"], 0.0)
+	assert.Greater(t, sum["refused_by_rule"], 0.0)
 	code, stdout, _ = runCmd(t, "check")
 	require.Equal(t, 0, code)
 	assert.Contains(t, stdout, "verdict: healthy")
