@@ -103,4 +103,3 @@ func checkDomains(ctx context.Context, ds []*domains.Domain, opt domains.CheckOp
 	}
 	return total, nil
 }
-
