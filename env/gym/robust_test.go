@@ -448,3 +448,29 @@ func TestPanicEndsOnlyItsConnection(t *testing.T) {
 	require.Eventually(t, func() bool { return g.Connections() == 0 }, 10*time.Second, 10*time.Millisecond)
 	canary(t, g, url)
 }
+
+// TestResetReplyShape: the reset reply, written around the shared tool
+// list, is one JSON object with the episode, the instruction, every tool
+// of the environment and the info.
+func TestResetReplyShape(t *testing.T) {
+	g, _, url := world(t, 1, env.DefaultLimits, gym.Options{})
+	ws := rawDial(t, url)
+	defer ws.Close()
+	e := g.Manager().Envs()[0]
+	for i := range 2 { // the second reset uses the cached tool list
+		require.NoError(t, ws.WriteMessage(websocket.TextMessage, []byte(fmt.Sprintf(`{"id":"r%d","op":"reset","env":%q,"task":%q}`, i, e.Name, e.Tasks[0].ID))))
+		var r protocol.Reply
+		require.NoError(t, ws.ReadJSON(&r))
+		require.Nil(t, r.Error)
+		assert.JSONEq(t, fmt.Sprintf(`"r%d"`, i), string(r.ID))
+		assert.NotEmpty(t, r.Episode)
+		obs, err := r.ResetObservation()
+		require.NoError(t, err)
+		assert.Equal(t, e.Tasks[0].Instruction, obs.Instruction)
+		assert.Equal(t, protocol.ToolsOf(e.Domain), obs.Tools)
+		var info map[string]any
+		require.NoError(t, json.Unmarshal(r.Info, &info))
+		assert.Equal(t, e.Tasks[0].ID, info["task"])
+		assert.Equal(t, e.Name, info["env"])
+	}
+}

@@ -125,6 +125,8 @@ type Server struct {
 	conns  map[*conn]struct{}
 	queued atomic.Int64 // bytes of unread replies, all connections
 
+	toolsJSON sync.Map // environment name -> its tools, encoded once
+
 	helloOnce sync.Once
 	helloBody []byte // the hello reply after its id, encoded once
 
@@ -511,6 +513,8 @@ func (s *Server) handle(ctx context.Context, owner uint64, req *protocol.Request
 		msg, err = s.step(ctx, owner, req)
 	case "hello":
 		msg = s.hello(req.ID)
+	case "reset":
+		msg, err = s.reset(ctx, owner, req)
 	default:
 		reply, err = s.dispatch(ctx, owner, req)
 	}
@@ -526,6 +530,36 @@ func (s *Server) handle(ctx context.Context, owner uint64, req *protocol.Request
 	return message{head: encode(reply)}
 }
 
+// reset answers a reset, writing the reply around the environment's tool
+// list, which is encoded once per environment and shared by every reset
+// (it is most of the reply).
+func (s *Server) reset(ctx context.Context, owner uint64, req *protocol.Request) (message, error) {
+	ep, err := s.m.Reset(ctx, owner, req.Env, req.Task, req.Seed)
+	if err != nil {
+		return message{}, err
+	}
+	s.met.resets.Inc()
+	obs := ep.Observation()
+	tools, ok := s.toolsJSON.Load(ep.EnvName)
+	if !ok {
+		tools, _ = s.toolsJSON.LoadOrStore(ep.EnvName, []byte(raw(obs.Tools)))
+	}
+	head := append([]byte(`{"id":`), req.ID...)
+	head = append(head, `,"episode":`...)
+	head = append(head, raw(ep.ID)...)
+	head = append(head, `,"observation":{"instruction":`...)
+	head = append(head, raw(obs.Instruction)...)
+	head = append(head, `,"tools":`...)
+	tail := []byte{}
+	if obs.System != "" {
+		tail = append(append(tail, `,"system":`...), raw(obs.System)...)
+	}
+	tail = append(tail, `},"info":`...)
+	tail = append(tail, raw(map[string]any{"task": ep.TaskID(), "env": ep.EnvName, "max_steps": s.m.Limits().MaxSteps})...)
+	tail = append(tail, '}')
+	return message{head: head, body: tools.([]byte), tail: tail, shared: true}, nil
+}
+
 // raw encodes a reply's part; the values the gym puts there always
 // encode.
 func raw(v any) json.RawMessage {
@@ -538,13 +572,6 @@ func raw(v any) json.RawMessage {
 
 func (s *Server) dispatch(ctx context.Context, owner uint64, req *protocol.Request) (protocol.Reply, error) {
 	switch req.Op {
-	case "reset":
-		ep, err := s.m.Reset(ctx, owner, req.Env, req.Task, req.Seed)
-		if err != nil {
-			return protocol.Reply{}, err
-		}
-		s.met.resets.Inc()
-		return protocol.Reply{Episode: ep.ID, Observation: raw(ep.Observation()), Info: raw(map[string]any{"task": ep.TaskID(), "env": ep.EnvName, "max_steps": s.m.Limits().MaxSteps})}, nil
 	case "fork":
 		ep, err := s.m.Fork(ctx, owner, req.Episode)
 		if err != nil {
