@@ -51,6 +51,8 @@ type conn struct {
 	wake     chan struct{} // the writer has work (capacity 1)
 	finished chan struct{} // closed when the writer has closed the socket
 	lastReq  atomic.Int64  // unix nanoseconds of the last request read
+	// deadlineSet is when the reader last pushed the read deadline.
+	deadlineSet time.Time
 }
 
 // message is one outgoing text message, in parts written one after
@@ -102,8 +104,9 @@ func (c *conn) read(buf *bytes.Buffer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.srv.opt.PingInterval))
-	c.lastReq.Store(time.Now().UnixNano())
+	now := time.Now()
+	c.lastReq.Store(now.UnixNano())
+	c.refreshDeadline(now)
 	if buf.Cap() > 1<<20 {
 		*buf = bytes.Buffer{} // a rare big message's buffer is not kept
 	}
@@ -132,16 +135,31 @@ func (c *conn) read(buf *bytes.Buffer) ([]byte, error) {
 func (c *conn) admit(n int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	waited := false
 	for !c.closing && c.queued+c.inflight > 0 && c.queued+c.inflight+n > c.srv.opt.ConnBudget {
 		c.space.Wait()
+		waited = true
 	}
 	if c.closing {
 		return false
 	}
 	c.inflight += n
-	// Time spent waiting here is not the peer's silence.
-	_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.srv.opt.PingInterval))
+	if waited {
+		// Time spent waiting here is not the peer's silence.
+		_ = c.ws.SetReadDeadline(time.Now().Add(2 * c.srv.opt.PingInterval))
+	}
 	return true
+}
+
+// refreshDeadline pushes the read deadline two ping intervals past now,
+// at most once every quarter interval: a deadline is a timer update, and
+// requests come thousands a second. Only the reader calls it.
+func (c *conn) refreshDeadline(now time.Time) {
+	if now.Sub(c.deadlineSet) < c.srv.opt.PingInterval/4 {
+		return
+	}
+	c.deadlineSet = now
+	_ = c.ws.SetReadDeadline(now.Add(2 * c.srv.opt.PingInterval))
 }
 
 // done releases a request's n bytes once its reply is queued.
@@ -153,10 +171,12 @@ func (c *conn) done(n int64) {
 }
 
 // send queues a reply for the writer. A reply that would take the
-// connection's queue past twice its budget, or the server's queues past
-// the server's budget, is replaced by an over_budget error (to id) and
-// the connection closes after it: the client asked for more than it
-// reads.
+// connection's queue past twice its budget, or (for a connection holding
+// a quarter of its budget or more unread) the server's queues past the
+// server's budget, is replaced by an over_budget error (to id) and the
+// connection closes after it: the client asked for more than it reads.
+// Connections with little unread are never cut for the server's budget,
+// so a busy server sheds the clients that fill it, not the polite ones.
 func (c *conn) send(id json.RawMessage, msg message) {
 	n := msg.size()
 	c.mu.Lock()
@@ -167,7 +187,7 @@ func (c *conn) send(id json.RawMessage, msg message) {
 	over := ""
 	if c.queued > 0 && c.queued+n > 2*c.srv.opt.ConnBudget {
 		over = fmt.Sprintf("this connection has %d bytes of replies unread, over its budget of %d bytes: read replies before sending more requests", c.queued, c.srv.opt.ConnBudget)
-	} else if c.queued > 0 && c.srv.queued.Load()+n > c.srv.opt.ServerBudget {
+	} else if c.queued >= c.srv.opt.ConnBudget/4 && c.srv.queued.Load()+n > c.srv.opt.ServerBudget {
 		over = fmt.Sprintf("the server holds %d bytes of unread replies, over its budget of %d bytes; this connection has %d unread", c.srv.queued.Load(), c.srv.opt.ServerBudget, c.queued)
 	}
 	if over != "" {

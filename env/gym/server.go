@@ -54,8 +54,9 @@ type Options struct {
 	// with an over_budget error.
 	ConnBudget int64
 	// ServerBudget bounds unread replies over all connections (default
-	// 256 MiB); past it, a connection with replies still unread that
-	// adds more gets an over_budget error and is closed.
+	// 256 MiB); past it, a connection holding a quarter of its own budget
+	// or more unread that adds more gets an over_budget error and is
+	// closed (lighter connections are served on).
 	ServerBudget int64
 	// MaxConns bounds open websocket connections (default 16384).
 	MaxConns int
