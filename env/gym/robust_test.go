@@ -190,14 +190,10 @@ func heapBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// TestUnreadRepliesStayInBudget: clients that pipeline thousands of
-// requests with big replies and never read them cannot grow the
-// server's heap past its byte budgets; they lose their connections,
-// and a polite client's steps are answered all along.
-func TestUnreadRepliesStayInBudget(t *testing.T) {
-	const connBudget, serverBudget = 256 << 10, 4 << 20
-	g, srv, url := world(t, 1, env.DefaultLimits, gym.Options{ConnBudget: connBudget, ServerBudget: serverBudget, WriteTimeout: 2 * time.Second})
-	d := findDomain(t, "list_patients")
+// watchHeap samples the heap every 2 ms from now on; the function it
+// returns stops sampling and gives the peak's growth over the start, in
+// bytes.
+func watchHeap() func() int64 {
 	runtime.GC()
 	base := heapBytes()
 	var peak atomic.Uint64
@@ -218,6 +214,72 @@ func TestUnreadRepliesStayInBudget(t *testing.T) {
 			}
 		}
 	}()
+	return func() int64 {
+		close(stop)
+		<-sampled
+		return int64(peak.Load()) - int64(base)
+	}
+}
+
+// TestOversizedMessagesStayInBudget: many connections sending messages
+// far over max_message_bytes (each skipped unread, then cut at 16 times
+// the limit) cannot grow the server's heap by more than a message limit
+// each; a polite client is answered throughout.
+func TestOversizedMessagesStayInBudget(t *testing.T) {
+	const limit = 64 << 10
+	g, _, url := world(t, 1, env.DefaultLimits, gym.Options{MaxMessageBytes: limit})
+	d := findDomain(t, "list_patients")
+	heapGrowth := watchHeap()
+	const senders = 40
+	big := make([]byte, 4<<20) // 64 times the limit
+	for i := range big {
+		big[i] = ' '
+	}
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ws := rawDial(t, url)
+			defer ws.Close()
+			_ = ws.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			_ = ws.WriteMessage(websocket.TextMessage, big) // cut off by the server part way
+			_ = ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+			for {
+				if _, _, err := ws.ReadMessage(); err != nil {
+					return // closed by the server (1009)
+				}
+			}
+		}()
+	}
+	polite := dial(t, url)
+	ctx := context.Background()
+	seed := int64(1)
+	r, err := polite.Reset(ctx, d.Name, "", &seed)
+	require.NoError(t, err)
+	for range 40 {
+		sr, err := polite.Step(ctx, r.Episode, protocol.Call("list_patients", map[string]any{"limit": 3}))
+		require.NoError(t, err)
+		require.NotContains(t, string(sr.Observation), `"error"`)
+	}
+	wg.Wait()
+	grown := heapGrowth()
+	t.Logf("heap grew by %d KiB at its peak with %d senders of 4 MiB messages", grown>>10, senders)
+	// Each sender costs at most one limit of buffered message plus its
+	// connection's buffers; the test's own 4 MiB message is shared.
+	assert.Less(t, grown, int64(senders*(limit+64<<10)+16<<20))
+	require.Eventually(t, func() bool { return g.Connections() == 1 }, 20*time.Second, 10*time.Millisecond)
+}
+
+// TestUnreadRepliesStayInBudget: clients that pipeline thousands of
+// requests with big replies and never read them cannot grow the
+// server's heap past its byte budgets; they lose their connections,
+// and a polite client's steps are answered all along.
+func TestUnreadRepliesStayInBudget(t *testing.T) {
+	const connBudget, serverBudget = 256 << 10, 4 << 20
+	g, srv, url := world(t, 1, env.DefaultLimits, gym.Options{ConnBudget: connBudget, ServerBudget: serverBudget, WriteTimeout: 2 * time.Second})
+	d := findDomain(t, "list_patients")
+	heapGrowth := watchHeap()
 	const abusers, each = 30, 2000
 	release := make(chan struct{})
 	var wg sync.WaitGroup
@@ -268,10 +330,8 @@ func TestUnreadRepliesStayInBudget(t *testing.T) {
 	require.Eventually(t, func() bool { return g.Connections() == 1 }, 30*time.Second, 10*time.Millisecond)
 	close(release)
 	wg.Wait()
-	close(stop)
-	<-sampled
-	grown := int64(peak.Load()) - int64(base)
-	t.Logf("heap: base %d KiB, peak %d KiB (grown %d KiB)", base>>10, peak.Load()>>10, grown>>10)
+	grown := heapGrowth()
+	t.Logf("heap grew by %d KiB at its peak", grown>>10)
 	// Each abuser may hold its budget twice over (queue plus in-flight
 	// replies); everything else in the test (decoded requests, client
 	// buffers, the polite client) stays within a few MiB.
