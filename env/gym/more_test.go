@@ -2,17 +2,14 @@ package gym_test
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/gym"
-	"github.com/simgym/simgym/env/protocol"
 )
 
 // TestRecording: finished episodes land in the SQLite record file, with
@@ -27,16 +24,7 @@ func TestRecording(t *testing.T) {
 	ctx := context.Background()
 	e := g.Manager().Envs()[0]
 	tk := e.Tasks[0]
-	r, err := c.Reset(ctx, e.Name, tk.ID, nil)
-	require.NoError(t, err)
-	var obs []json.RawMessage
-	for _, a := range tk.Actions {
-		sr, err := c.Step(ctx, r.Episode, protocol.Action{Tool: a.Tool, Arguments: a.Arguments})
-		require.NoError(t, err)
-		obs = append(obs, sr.Observation)
-	}
-	_, err = c.Step(ctx, r.Episode, protocol.Answer(task.Answer(tk, obs)))
-	require.NoError(t, err)
+	episode, obs, _ := playOracle(t, ctx, c, e.Name, tk)
 	// An unfinished episode is not recorded.
 	_, err = c.Reset(ctx, e.Name, e.Tasks[1].ID, nil)
 	require.NoError(t, err)
@@ -45,7 +33,7 @@ func TestRecording(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
 	got := recs[0]
-	assert.Equal(t, r.Episode, got.Episode)
+	assert.Equal(t, episode, got.Episode)
 	assert.Equal(t, tk.ID, got.Task)
 	assert.Equal(t, tk.Instruction, got.Instruction)
 	assert.Equal(t, 1.0, got.Reward)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/simgym/simgym/domains/task"
 	"github.com/simgym/simgym/env"
+	"github.com/simgym/simgym/env/client"
 	"github.com/simgym/simgym/env/gym"
 	"github.com/simgym/simgym/env/protocol"
 )
@@ -44,14 +45,12 @@ func waitQuiet(t *testing.T, g *gym.Server, before int) {
 		"goroutines: %d before, %d after", before, runtime.NumGoroutine())
 }
 
-// canary runs one whole episode and checks it is answered correctly.
-func canary(t *testing.T, g *gym.Server, url string) {
+// playOracle resets a task, replays its ground truth and answers as the
+// oracle would; it returns the episode, the observations and the final
+// reply.
+func playOracle(t *testing.T, ctx context.Context, c *client.Client, envName string, tk *task.Task) (string, []json.RawMessage, *protocol.Reply) {
 	t.Helper()
-	c := dial(t, url)
-	ctx := context.Background()
-	e := g.Manager().Envs()[0]
-	tk := e.Tasks[0]
-	r, err := c.Reset(ctx, e.Name, tk.ID, nil)
+	r, err := c.Reset(ctx, envName, tk.ID, nil)
 	require.NoError(t, err)
 	var obs []json.RawMessage
 	for _, a := range tk.Actions {
@@ -61,6 +60,16 @@ func canary(t *testing.T, g *gym.Server, url string) {
 	}
 	fin, err := c.Step(ctx, r.Episode, protocol.Answer(task.Answer(tk, obs)))
 	require.NoError(t, err)
+	return r.Episode, obs, fin
+}
+
+// canary runs one whole episode and checks it is answered correctly.
+func canary(t *testing.T, g *gym.Server, url string) {
+	t.Helper()
+	c := dial(t, url)
+	ctx := context.Background()
+	e := g.Manager().Envs()[0]
+	_, _, fin := playOracle(t, ctx, c, e.Name, e.Tasks[0])
 	assert.Equal(t, 1.0, fin.Reward, "canary episode: %s", fin.Info)
 	require.NoError(t, c.Close())
 }
