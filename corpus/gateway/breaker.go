@@ -95,12 +95,6 @@ func (b *breaker) release() {
 	}
 }
 
-func (b *breaker) current() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.state
-}
-
 func (b *breaker) set(s int) {
 	b.state = s
 	b.onState(s)

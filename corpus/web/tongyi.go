@@ -103,16 +103,6 @@ func TongyiVisitOne(ctx context.Context, p Provider, url, goal string) (string, 
 	return head + "Evidence in page: \n" + ex.Evidence + "\n\nSummary: \n" + ex.Summary + "\n\n", page, nil
 }
 
-// TongyiVisit renders Tongyi's visit of several URLs, joined by
-// TongyiSeparator and trimmed as Tongyi's tool trims.
-func TongyiVisit(ctx context.Context, p Provider, urls []string, goal string) string {
-	out := make([]string, len(urls))
-	for i, u := range urls {
-		out[i], _, _ = TongyiVisitOne(ctx, p, u, goal)
-	}
-	return strings.TrimSpace(strings.Join(out, TongyiSeparator))
-}
-
 // stringOrList is a JSON string or list of strings.
 type stringOrList struct {
 	list  []string

@@ -319,72 +319,6 @@ func (s *Sampler) rowByID(ctx context.Context, db *sql.DB, t *schema.Table, id a
 	return s.queryRow(ctx, db, t, `WHERE "id" = ?`, id)
 }
 
-func (s *Sampler) randomRow(ctx context.Context, db *sql.DB, t *schema.Table) (map[string]any, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+schema.Quote(t.Name)).Scan(&n); err != nil {
-		return nil, fmt.Errorf("sample %s: %w", t.Name, err)
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	return s.queryRow(ctx, db, t, `ORDER BY "id" LIMIT 1 OFFSET ?`, s.rng.IntN(n))
-}
-
-// allowed is the SQL condition on op's table that rows op can act on
-// meet, or "": for a tool with a lifecycle rule, a state the rule
-// allows; for a delete, no row referencing it through a restrict rule.
-func (s *Sampler) allowed(op *schema.Op, t *schema.Table) (string, []any) {
-	var conds []string
-	var args []any
-	if r := s.d.StateRules[op.Tool]; r != nil && r.Table == t.Name && len(r.From) > 0 {
-		conds = append(conds, schema.Quote(r.Column)+" IN (?"+strings.Repeat(", ?", len(r.From)-1)+")")
-		for _, f := range r.From {
-			args = append(args, f)
-		}
-	}
-	if op.Kind == schema.Delete {
-		for _, ref := range t.Referrers {
-			if ref.OnDelete == schema.Restrict {
-				conds = append(conds, fmt.Sprintf(`NOT EXISTS (SELECT 1 FROM %s AS r WHERE r.%s = %s."id")`,
-					schema.Quote(ref.Table), schema.Quote(ref.Column), schema.Quote(t.Name)))
-			}
-		}
-	}
-	return strings.Join(conds, " AND "), args
-}
-
-// randomRowFor picks a random row op can act on without a rule refusing
-// the call.
-func (s *Sampler) randomRowFor(ctx context.Context, db *sql.DB, op *schema.Op, t *schema.Table) (map[string]any, error) {
-	cond, args := s.allowed(op, t)
-	if cond == "" {
-		return s.randomRow(ctx, db, t)
-	}
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+schema.Quote(t.Name)+` WHERE `+cond, args...).Scan(&n); err != nil {
-		return nil, fmt.Errorf("sample %s: %w", t.Name, err)
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	return s.queryRow(ctx, db, t, `WHERE `+cond+` ORDER BY "id" LIMIT 1 OFFSET ?`, append(args, s.rng.IntN(n))...)
-}
-
-// applies reports whether op can act on row id of its table without a
-// rule refusing the call.
-func (s *Sampler) applies(ctx context.Context, db *sql.DB, op *schema.Op, id any) (bool, error) {
-	t := s.d.Table(op.Table)
-	cond, args := s.allowed(op, t)
-	if cond == "" {
-		return true, nil
-	}
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+schema.Quote(t.Name)+` WHERE "id" = ? AND `+cond, append([]any{id}, args...)...).Scan(&n); err != nil {
-		return false, fmt.Errorf("sample %s: %w", t.Name, err)
-	}
-	return n > 0, nil
-}
-
 // queryRow reads the first row of t the clause selects, or nil.
 func (s *Sampler) queryRow(ctx context.Context, db *sql.DB, t *schema.Table, clause string, args ...any) (map[string]any, error) {
 	list, err := domains.Rows(ctx, db, t, clause, args...)
@@ -394,25 +328,6 @@ func (s *Sampler) queryRow(ctx context.Context, db *sql.DB, t *schema.Table, cla
 	return list[0], nil
 }
 
-// filterArg chooses a filter of a list whose column has a value in row.
-func (s *Sampler) filterArg(op *schema.Op, t *schema.Table, row map[string]any) *schema.Arg {
-	var cands []*schema.Arg
-	for _, a := range op.Args {
-		if a.Role != schema.RoleFilter {
-			continue
-		}
-		c := t.Column(a.Column)
-		if c == nil || row[c.Key] == nil || c.JSONType == "object" || c.JSONType == "array" {
-			continue
-		}
-		cands = append(cands, a)
-	}
-	if len(cands) == 0 {
-		return nil
-	}
-	return cands[s.rng.IntN(len(cands))]
-}
-
 func keyArg(op *schema.Op) string {
 	for _, a := range op.Args {
 		if a.Role == schema.RoleKey {
@@ -420,15 +335,6 @@ func keyArg(op *schema.Op) string {
 		}
 	}
 	return ""
-}
-
-func isKeyArg(op *schema.Op, name string) bool {
-	for _, a := range op.Args {
-		if a.Name == name && a.Role == schema.RoleKey {
-			return true
-		}
-	}
-	return false
 }
 
 func actionWord(op *schema.Op) string {
@@ -447,21 +353,11 @@ func requiredArgs(t *domains.Tool) []string {
 	return s.Required
 }
 
-func pickArgs(args map[string]any, names []string) map[string]any {
-	out := map[string]any{}
-	for _, n := range names {
-		out[n] = args[n]
-	}
-	return out
-}
-
 func decode(raw json.RawMessage) map[string]any {
 	m := map[string]any{}
 	_ = json.Unmarshal(raw, &m)
 	return m
 }
-
-func words(s string) string { return strings.ReplaceAll(s, "_", " ") }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

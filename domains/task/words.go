@@ -105,14 +105,6 @@ func plural(n string) string {
 	return n + "s"
 }
 
-// article is "a" or "an" for a word.
-func article(w string) string {
-	if w != "" && strings.ContainsRune("aeiouAEIOU", rune(w[0])) {
-		return "an"
-	}
-	return "a"
-}
-
 // valueText renders a value as a person would say it: enum codes and
 // camelCase humanised, booleans yes/no, numbers without exponents.
 func valueText(v any, c *schema.Column) string {

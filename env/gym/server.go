@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/simgym/simgym/corpus/web"
 	"github.com/simgym/simgym/env"
 	"github.com/simgym/simgym/env/protocol"
 )
@@ -227,18 +228,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusUnauthorized)
 		return
 	}
-	if s.opt.Reader != nil && isReaderPath(r.URL.Path) {
+	if s.opt.Reader != nil && web.IsReaderPath(r.URL.Path) {
 		s.opt.Reader.ServeHTTP(w, r)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
-}
-
-// isReaderPath reports whether a path names a URL to read: /http://...
-// or /https://... (or with the slashes merged, as some clients send it).
-func isReaderPath(p string) bool {
-	return strings.HasPrefix(p, "/http://") || strings.HasPrefix(p, "/https://") ||
-		strings.HasPrefix(p, "/http:/") || strings.HasPrefix(p, "/https:/")
 }
 
 // authorized checks the bearer token (or Serper's X-API-KEY header), when

@@ -58,17 +58,11 @@ func corpusSimWiki(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return writeSummary(stdout, *asJSON, []string{"articles", "entities", "tasks", "seconds", "passages", "seed", "out"}, summary)
 }
 
-// webWorld opens the search world to serve: a SimWiki folder or an index
-// (with its questions from tasksFile), or, with neither, the default
-// SimWiki, generated once into the user cache.
-func webWorld(ctx context.Context, dir, tasksFile string, articles int, stderr io.Writer) (*env.WebWorld, *index.Index, error) {
-	w, x, _, err := webWorldNamed(ctx, dir, tasksFile, articles, "", stderr)
-	return w, x, err
-}
-
-// webWorldNamed is webWorld with the environment's name (default:
-// simwiki for a SimWiki, else the index folder's name), and it returns
-// the index folder in use.
+// webWorldNamed opens the search world to serve: a SimWiki folder or an
+// index (with its questions from tasksFile), or, with neither, the
+// default SimWiki, generated once into the user cache. envName names the
+// environment (default: simwiki for a SimWiki, else the index folder's
+// name); it also returns the index folder in use.
 func webWorldNamed(ctx context.Context, dir, tasksFile string, articles int, envName string, stderr io.Writer) (*env.WebWorld, *index.Index, string, error) {
 	name := webEnvName(dir)
 	if dir == "" {
